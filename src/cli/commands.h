@@ -1,0 +1,3 @@
+/* The command list (one line each): name, function, one-line summary.
+ * main.c expands it into the dispatch table and the help text. */
+COMMAND(inspect, cmd_inspect, "show an image's manifest, config, layers and Dockerfile")

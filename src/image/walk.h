@@ -1,0 +1,84 @@
+/* The layer stream: blob → sha256 → inflate (igzip, zstd or none) → sha256
+ * → tar entries (libarchive fed by a read callback) → file events. No temp
+ * files; memory is bounded by a small ring of chunks. Decompression runs on
+ * its own thread while this one hashes and walks.
+ *
+ * A walk succeeds only when the blob digest, the blob size and the diff_id
+ * all verify; events delivered before a failure must be treated as
+ * untrusted by the caller (the result is an error, never a partial pass). */
+#ifndef DREDGE_WALK_H
+#define DREDGE_WALK_H
+
+#include "image/image.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum file_type {
+	FT_REG,
+	FT_DIR,
+	FT_SYMLINK,
+	FT_HARDLINK,
+	FT_CHR,
+	FT_BLK,
+	FT_FIFO,
+	FT_SOCK,
+	FT_OTHER,
+};
+
+const char *file_type_name(enum file_type t); /* "reg", "dir", "symlink", … */
+
+struct file_event {
+	const char *path;        /* normalised: no leading "./" or "/"; for a
+				    whiteout, the path it deletes */
+	const char *raw_path;    /* as stored in the tar */
+	enum file_type type;
+	uint32_t mode;           /* permission bits with setuid/setgid/sticky */
+	int64_t uid, gid;
+	uint64_t size;           /* content bytes (regular files) */
+	const char *link_target; /* symlink or hardlink target, else NULL */
+	int64_t mtime;
+	uint32_t rdev_major, rdev_minor;
+	bool whiteout;           /* ".wh.name": path is deleted */
+	bool opaque;             /* ".wh..wh..opq": path (a dir) is emptied */
+	bool unsafe_path;        /* absolute or with a ".." component */
+	bool non_utf8;           /* path is not valid UTF-8 */
+	size_t layer_index;
+	const char *layer_digest;
+};
+
+struct walk_sink {
+	void *ctx;
+	/* Each callback may be NULL. A negative return fails the walk with
+	 * that code; DR_ESTOP ends it early without error (the remaining
+	 * bytes are still read and verified). */
+	int (*layer_begin)(void *ctx, const struct image *img, size_t index);
+	/* Set *want_content to get the bytes of a regular file. */
+	int (*file)(void *ctx, const struct file_event *ev, bool *want_content);
+	int (*content)(void *ctx, const struct file_event *ev, const void *data, size_t len);
+	int (*file_end)(void *ctx, const struct file_event *ev);
+	/* Called after the layer's digests verified. */
+	int (*layer_end)(void *ctx, const struct image *img, size_t index);
+};
+
+struct walk_progress {
+	size_t layer, n_layers;
+	uint64_t compressed, compressed_total; /* bytes of this blob; total -1 unknown */
+	uint64_t uncompressed;
+	uint64_t entries;
+	bool done; /* last call for this layer */
+};
+
+struct walk_opts {
+	const struct limits *limits;
+	void (*progress)(void *ctx, const struct walk_progress *p); /* may be NULL */
+	void *progress_ctx;
+};
+
+/* Walks layer i of img, filling img->layers[i] statistics. */
+int layer_walk(struct image *img, size_t i, const struct walk_sink *sink,
+	       const struct walk_opts *opts);
+/* Walks every layer in order, enforcing limits->total_bytes over the image. */
+int image_walk(struct image *img, const struct walk_sink *sink, const struct walk_opts *opts);
+
+#endif

@@ -1,0 +1,210 @@
+/* The layer stream over in-memory blobs: events, whiteouts, digests. */
+#include "unit.h"
+#include "image/walk.h"
+#include "source/tarindex.h"
+#include "util/digest.h"
+#include "util/err.h"
+
+#include <isa-l/igzip_lib.h>
+#include <stdlib.h>
+
+static const unsigned char *blob_data;
+static size_t blob_len;
+
+static int mem_open_blob(struct blob_reader **out, struct source *src, const char *digest,
+			 int64_t size)
+{
+	return blob_reader_mem(out, blob_data, blob_len);
+}
+
+/* A ustar header + data for one entry, appended to buf. */
+static void tar_add(struct buf *b, const char *name, char type, const char *data,
+		    const char *link)
+{
+	unsigned char h[512] = {0};
+	size_t n = data ? strlen(data) : 0;
+	unsigned sum = 0;
+
+	snprintf((char *)h, 100, "%s", name);
+	snprintf((char *)h + 100, 8, "%07o", 0644);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf((char *)h + 124, 12, "%011o", (unsigned)(n & 07777777));
+	snprintf((char *)h + 136, 12, "%011o", 0);
+	memset(h + 148, ' ', 8);
+	h[156] = (unsigned char)type;
+	if (link)
+		snprintf((char *)h + 157, 100, "%s", link);
+	memcpy(h + 257, "ustar\00000", 8);
+	for (int i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+	buf_add(b, h, 512);
+	if (n) {
+		static const char zero[512];
+
+		buf_add(b, data, n);
+		buf_add(b, zero, (512 - n % 512) % 512);
+	}
+}
+
+static void tar_end(struct buf *b)
+{
+	static const char zero[1024];
+
+	buf_add(b, zero, sizeof(zero));
+}
+
+struct events {
+	struct buf log;
+	size_t bytes;
+};
+
+static int on_file(void *ctx, const struct file_event *ev, bool *want)
+{
+	struct events *e = ctx;
+
+	buf_addf(&e->log, "%s %s%s%s;", file_type_name(ev->type), ev->path,
+		 ev->whiteout ? " (whiteout)" : "", ev->opaque ? " (opaque)" : "");
+	*want = true;
+	return 0;
+}
+
+static int on_content(void *ctx, const struct file_event *ev, const void *d, size_t n)
+{
+	((struct events *)ctx)->bytes += n;
+	return 0;
+}
+
+static int walk_blob(struct events *ev, const unsigned char *data, size_t len,
+		     const char *diff_id, struct layer *out_layer)
+{
+	static const struct source_ops ops = {"mem", NULL, mem_open_blob, NULL};
+	struct limits lim;
+	struct source src = {.ops = &ops, .display = (char *)"mem"};
+	char digest[DIGEST_STR_LEN];
+	struct image img = {0};
+	struct walk_sink sink = {.ctx = ev, .file = on_file, .content = on_content};
+	struct walk_opts opts = {.limits = &lim};
+
+	limits_default(&lim);
+	src.limits = &lim;
+	blob_data = data;
+	blob_len = len;
+	sha256_digest(data, len, digest);
+	memset(out_layer, 0, sizeof(*out_layer));
+	out_layer->desc.digest = digest;
+	out_layer->desc.size = (int64_t)len;
+	out_layer->diff_id = diff_id;
+	img.src = &src;
+	img.layers = out_layer;
+	img.n_layers = 1;
+	buf_init(&ev->log, 0);
+	ev->bytes = 0;
+	return layer_walk(&img, 0, &sink, &opts);
+}
+
+static void sample_tar(struct buf *t)
+{
+	buf_init(t, 0);
+	tar_add(t, "./etc/", '5', NULL, NULL);
+	tar_add(t, "./etc/motd", '0', "hello\n", NULL);
+	tar_add(t, "etc/.wh.old", '0', NULL, NULL);
+	tar_add(t, "var/cache/.wh..wh..opq", '0', NULL, NULL);
+	tar_add(t, "/abs", '2', NULL, "etc/motd");
+	tar_end(t);
+}
+
+TEST(walk, uncompressed_events_and_counts)
+{
+	struct buf t;
+	struct events ev;
+	struct layer l;
+	char diff[DIGEST_STR_LEN];
+
+	sample_tar(&t);
+	sha256_digest(t.ptr, t.len, diff);
+	CHECK_INT(walk_blob(&ev, (unsigned char *)t.ptr, t.len, diff, &l), 0);
+	CHECK_STR(ev.log.ptr, "dir etc;reg etc/motd;reg etc/old (whiteout);reg var/cache (opaque);"
+			      "symlink abs;");
+	CHECK_INT(ev.bytes, 6);
+	CHECK_INT(l.entries, 5);
+	CHECK_INT(l.files, 1);
+	CHECK_INT(l.whiteouts, 2);
+	CHECK(l.walked);
+	buf_release(&ev.log);
+	buf_release(&t);
+}
+
+TEST(walk, gzip_and_diff_id_mismatch)
+{
+	struct buf t;
+	struct events ev;
+	struct layer l;
+	char diff[DIGEST_STR_LEN];
+	unsigned char *gz = malloc(1 << 16);
+	struct isal_zstream z;
+
+	sample_tar(&t);
+	sha256_digest(t.ptr, t.len, diff);
+	isal_deflate_init(&z);
+	z.gzip_flag = IGZIP_GZIP;
+	z.end_of_stream = 1;
+	z.flush = NO_FLUSH;
+	z.next_in = (unsigned char *)t.ptr;
+	z.avail_in = (uint32_t)t.len;
+	z.next_out = gz;
+	z.avail_out = 1 << 16;
+	CHECK_INT(isal_deflate_stateless(&z), COMP_OK);
+	CHECK_INT(walk_blob(&ev, gz, z.total_out, diff, &l), 0);
+	CHECK_INT(l.uncompressed_bytes, t.len);
+	CHECK_INT(l.compressed_bytes, z.total_out);
+	buf_release(&ev.log);
+	diff[10] = diff[10] == 'a' ? 'b' : 'a';
+	CHECK_INT(walk_blob(&ev, gz, z.total_out, diff, &l), DR_EDIGEST);
+	CHECK(strstr(err_msg(), "diff_id mismatch") != NULL);
+	CHECK(!l.walked);
+	buf_release(&ev.log);
+	CHECK_INT(walk_blob(&ev, gz, z.total_out - 20, diff, &l), DR_EFORMAT);
+	CHECK(strstr(err_msg(), "truncated gzip stream") != NULL);
+	buf_release(&ev.log);
+	free(gz);
+	buf_release(&t);
+}
+
+TEST(walk, garbage_is_malformed_not_a_crash)
+{
+	struct events ev;
+	struct layer l;
+	unsigned char junk[3000];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (unsigned char)(i * 7 + 3);
+	CHECK_INT(walk_blob(&ev, junk, sizeof(junk), "sha256:00", &l), DR_EFORMAT);
+	buf_release(&ev.log);
+}
+
+TEST(tarindex, members_and_long_names)
+{
+	struct buf t;
+	struct tarindex *ti = NULL;
+	const struct tar_member *m;
+	struct buf body = BUF_INIT;
+
+	sample_tar(&t);
+	CHECK_INT(tarindex_parse_mem(&ti, (unsigned char *)t.ptr, t.len), 0);
+	CHECK_INT(ti->n, 3); /* regular files only */
+	m = tarindex_find(ti, "etc/motd");
+	CHECK(m != NULL);
+	CHECK_INT(m->size, 6);
+	CHECK_INT(m->offset, 1024);
+	CHECK(tarindex_find(ti, "./etc/motd") == m);
+	CHECK_NULL(tarindex_find(ti, "etc/none"));
+	tarindex_free(ti);
+	CHECK_INT(tarindex_parse_mem(&ti, (unsigned char *)t.ptr, 700), DR_EFORMAT);
+	t.ptr[148] ^= 1; /* break the first checksum */
+	CHECK_INT(tarindex_parse_mem(&ti, (unsigned char *)t.ptr, t.len), DR_EFORMAT);
+	CHECK(strstr(err_msg(), "bad tar header checksum") != NULL);
+	buf_release(&body);
+	buf_release(&t);
+}
