@@ -31,6 +31,7 @@ struct cli_image_opts {
 	"  --ca-file FILE                extra CA certificates (PEM)\n"                            \
 	"  --timeout SECONDS             bound on each registry request with retries (600)\n"      \
 	"  --retries N                   retries on 5xx, 429 and dropped connections (5)\n"        \
+	"  --stall SECONDS               resume a transfer that received nothing this long (30)\n" \
 	"  --limit NAME=VALUE            override a limit (manifest-bytes, config-bytes, layers,\n" \
 	"                                entries, path-length, total-bytes, ratio, json-depth)\n"  \
 	"  -q, --quiet                   no progress output\n"

@@ -85,6 +85,14 @@ int cli_image_option(struct cli_image_opts *o, int argc, char **argv, int *i)
 		o->net.timeout_s = (long)n;
 		return 1;
 	}
+	if ((rc = opt_value(&v, "--stall", argc, argv, i))) {
+		if (rc < 0)
+			return rc;
+		if (str_to_u64(v, &n) || n == 0 || n > 3600)
+			return err_set(DR_EUSAGE, "--stall takes seconds (1 to 3600)");
+		o->net.stall_s = (long)n;
+		return 1;
+	}
 	if ((rc = opt_value(&v, "--retries", argc, argv, i))) {
 		if (rc < 0)
 			return rc;
