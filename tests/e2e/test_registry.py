@@ -334,3 +334,20 @@ def test_timeout_bounds_a_request(t):
     t.exit(p, 4, "a registry that stops answering")
     t.contains(p.stderr, "cannot fetch manifest '%s:t' from '%s' within 3 s" % (NAME, px.host))
     t.ok(2.5 <= took < 8, "gave up after %.1f s with --timeout 3" % took)
+
+
+def test_resume_after_stall(t):
+    """A transfer that goes silent is dropped after --stall seconds and
+    resumed with Range."""
+    r = start(t)
+    digest, manifest = push_simple(t, r, files={"big.bin": os.urandom(2000000)})
+    layer = manifest["layers"][0]["digest"]
+    px = proxy(t, r)
+    px.add("/blobs/" + layer, "stall", after=400000, seconds=30)
+    t0 = time.time()
+    doc = inspect(t, r.ref(NAME, "t", host=px.host), "--walk", "--stall", "2")
+    took = time.time() - t0
+    t.eq(doc["walk"]["verified"], True, "walk verified after a stall")
+    t.ok(2 <= took < 20, "resumed after the 2 s stall limit, took %.1fs" % took)
+    t.eq([(q["fault"], q["range"]) for q in px.seen("/blobs/" + layer)],
+         [("stall", None), (None, "bytes=400000-")], "resumed with Range")
