@@ -103,7 +103,15 @@ void finding_set_secret(struct finding *f, const char *value, size_t len, bool s
 		f->evidence = xstrndup(value, len);
 		return;
 	}
-	buf_add(&b, value, prefix);
+	/* the prefix may come from a binary: keep the evidence printable */
+	for (size_t i = 0; i < prefix; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			buf_addc(&b, (char)c);
+		else
+			buf_addf(&b, "\\x%02x", c);
+	}
 	buf_addf(&b, "…[%zu chars, %.15s]", len, f->fingerprint);
 	f->evidence = buf_detach(&b, NULL);
 }

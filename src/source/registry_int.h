@@ -4,12 +4,12 @@
 #ifndef DREDGE_REGISTRY_INT_H
 #define DREDGE_REGISTRY_INT_H
 
+#include "util/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 /* Auth-related caps for documents the registry or token server sends. */
-#define REG_MAX_TOKEN_BYTES (1024 * 1024) /* token endpoint answer */
-#define REG_MAX_ERROR_BYTES (16 * 1024)   /* error body kept for messages */
 #define REG_USER_AGENT      "dredge/0.1"
 /* Docker Hub's key in config.json "auths". */
 #define REG_HUB_AUTH_KEY "https://index.docker.io/v1/"

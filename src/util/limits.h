@@ -28,6 +28,37 @@
 #define DR_MAX_REDIRECTS 10               /* HTTP redirects followed */
 #define DR_MAX_ARCHIVE_ENTRIES 1000000    /* members of a docker/oci archive tar */
 
+/* registry client */
+#define REG_MAX_TOKEN_BYTES (1024 * 1024) /* token endpoint answer */
+#define REG_MAX_ERROR_BYTES (16 * 1024)   /* error body kept for messages */
+
+/* Docker Hub crawler */
+#define HUBCRAWL_MAX_PAGE_BYTES (16u * 1024 * 1024) /* one API response */
+#define HUBCRAWL_MAX_PAGE_SIZE  100                 /* results asked per page */
+#define HUBCRAWL_MAX_PAGES      100000              /* pages of one source (default) */
+#define HUBCRAWL_MAX_TAGS       1000                /* tag objects kept per repository */
+#define HUBCRAWL_MAX_WAIT_S     3600                /* one rate-limit wait */
+#define HUBCRAWL_MAX_CKPT_BYTES (64u * 1024)        /* checkpoint file */
+
+/* typosquat check */
+#define TS_NAME_MAX 256 /* bytes in a namespace or repository name, with the NUL */
+
+/* rule packs */
+#define RULES_MAX_PACK_BYTES (4 * 1024 * 1024) /* one pack file */
+#define RULES_MAX_RULES      20000             /* rules over all packs */
+#define RULES_MAX_REGEX      65536             /* bytes of one regex after list expansion */
+#define RULES_MAX_LIST_BYTES (1024 * 1024)     /* one list file */
+#define RULES_MAX_PACK_FILES 1000              /* pack files in one --rules directory */
+#define RULE_WINDOW_MAX     (64 * 1024)     /* bytes a rule's confirm window looks back */
+
+/* secret validators */
+#define VALUE_MAX 4096                     /* bytes of a value the word checks look at */
+#define KEY_MAX_TEXT (64 * 1024)           /* bytes of private key text parsed */
+
+/* content engine */
+#define ENGINE_MAX_CONFIRMS  2000 /* confirm runs of one rule in one file */
+#define ENGINE_MAX_REPORTS   64   /* findings of one rule in one file */
+
 struct limits {
 	uint64_t manifest_bytes;
 	uint64_t config_bytes;

@@ -1,0 +1,1290 @@
+#include "detect/engine.h"
+#include "util/limits.h"
+#include "detect/validate.h"
+#include "util/buf.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define ENGINE_PRE_CONTEXT   16   /* bytes before a window for \b and lookbehind */
+#define ENGINE_BINARY_PROBE  8192 /* a NUL in these first bytes: binary, no lines */
+#define ENGINE_EVIDENCE_MAX  160  /* bytes of non-secret evidence kept */
+#define ENGINE_STRING_TEXT   64   /* bytes of a strings-rule string kept */
+#define ENGINE_HS_MAX_REPEAT 8    /* larger counted repeats are relaxed for Hyperscan */
+
+enum pat_type { PAT_RULE, PAT_KEYWORD, PAT_STRING, PAT_PATH_RULE, PAT_PATH_FILTER };
+
+struct pat {
+	uint8_t type;
+	bool prefilter;
+	uint32_t idx; /* crule, keyword or string index */
+};
+
+struct cstring {
+	uint32_t rule; /* crule index */
+	pcre2_code *re;
+};
+
+struct crule {
+	const struct rule *r;
+	pcre2_code *re;      /* regex rules */
+	uint32_t group;      /* capture group of the value, 0: whole match */
+	pcre2_code *path_re; /* path filter */
+	int path_bit;        /* index into the per-file path bits, -1: no filter */
+	pcre2_code **allow_re, **allow_path;
+	uint32_t *kw; /* keyword indexes */
+	size_t n_kw;
+	uint32_t str_first; /* strings rules: first cstring index */
+};
+
+struct engine {
+	const struct rules *rs;
+	struct engine_opts opts;
+	struct crule *cr;
+	size_t n_cr;
+	char **keywords;
+	size_t n_keywords;
+	struct cstring *strs;
+	size_t n_strs;
+	struct pat *pats; /* content database ids */
+	size_t n_pats;
+	struct pat *path_pats; /* path database ids */
+	size_t n_path_pats;
+	size_t n_path_bits;
+	hs_database_t *db;      /* content, streaming; NULL when no content rules */
+	hs_database_t *path_db; /* paths, block; NULL when none */
+	size_t ring_size;       /* power of two >= max window + lookahead + context */
+	uint32_t max_groups;
+};
+
+struct seen_string {
+	bool seen;
+	long line;
+	uint64_t at;
+	char text[ENGINE_STRING_TEXT];
+	size_t text_len;
+};
+
+struct engine_scan {
+	const struct engine *e;
+	struct findings *fs;
+	hs_scratch_t *scratch;
+	hs_stream_t *stream;
+	pcre2_match_data *md;
+	unsigned long long total_bytes;
+
+	/* the current file */
+	char *path;
+	char *layer;
+	long layer_index;
+	bool in_file;
+	uint64_t size; /* bytes so far */
+	bool binary;
+	unsigned char *ring;        /* the last ring_size bytes before the current chunk */
+	const unsigned char *chunk; /* the chunk being scanned */
+	uint64_t chunk_base;
+	size_t chunk_len;
+	bool final;        /* no more bytes will come */
+	uint64_t line_pos; /* newlines counted in [0, line_pos) */
+	long line_count;
+	unsigned char *subj; /* scratch subject buffer */
+	int rc;              /* first error raised inside a callback */
+
+	uint8_t *path_bits;
+	uint64_t *scanned_to; /* per crule */
+	uint64_t *pending;    /* per crule: hit end waiting for lookahead, 0 none */
+	uint32_t *confirms;   /* per crule */
+	uint32_t *reports;    /* per crule */
+	uint32_t *str_count;  /* per crule: strings seen */
+	uint32_t *touched;    /* crules with state to clear */
+	size_t n_touched;
+	uint8_t *touched_flag;
+	uint8_t *kw_seen;
+	uint32_t *kw_touched;
+	size_t n_kw_touched;
+	struct seen_string *strs;
+	uint32_t *str_touched;
+	size_t n_str_touched;
+	uint64_t *reported; /* value hashes reported in this file */
+	size_t n_reported, alloc_reported;
+};
+
+/* --- compiling --------------------------------------------------------- */
+
+static char *literal_regex(const char *s)
+{
+	struct buf b = BUF_INIT;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'))
+			buf_addc(&b, (char)*p);
+		else
+			buf_addf(&b, "\\x%02x", *p);
+	}
+	return buf_detach(&b, NULL);
+}
+
+static int pcre_compile(pcre2_code **out, const char *re, const struct rule *r, const char *what)
+{
+	int code;
+	PCRE2_SIZE off;
+	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE, &code,
+	                              &off, NULL);
+
+	if (!c) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		return err_set(DR_EFORMAT, "rule '%s' ('%s' line %ld): bad %s regex: %s", r->id,
+		               r->file, r->line, what, (const char *)msg);
+	}
+	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	*out = c;
+	return 0;
+}
+
+struct hs_list {
+	char **expr;
+	unsigned *flags, *ids;
+	size_t n, alloc;
+};
+
+/* Hyperscan compiles large counted repeats slowly (seconds per pattern) and
+ * big bounded ones bloat its state; the confirm step re-checks every hit with
+ * PCRE2 anyway, so the Hyperscan pattern may match a superset: every
+ * quantifier {n}, {n,} or {n,m} with a count above ENGINE_HS_MAX_REPEAT
+ * becomes {min(n, ENGINE_HS_MAX_REPEAT),}. Returns NULL when nothing changed. */
+static char *relax_repeats(const char *re)
+{
+	struct buf b = BUF_INIT;
+	bool in_class = false, changed = false;
+	const char *p = re;
+
+	while (*p) {
+		if (*p == '\\' && p[1]) {
+			buf_add(&b, p, 2);
+			p += 2;
+			continue;
+		}
+		if (in_class) {
+			if (*p == ']')
+				in_class = false;
+			buf_addc(&b, *p++);
+			continue;
+		}
+		if (*p == '[') {
+			in_class = true;
+			buf_addc(&b, *p++);
+			if (*p == '^')
+				buf_addc(&b, *p++);
+			if (*p == ']')
+				buf_addc(&b, *p++);
+			continue;
+		}
+		if (*p == '{') {
+			char *end = NULL;
+			unsigned long n = strtoul(p + 1, &end, 10), m = n;
+			bool ok = end != p + 1, open = false;
+
+			if (ok && *end == ',') {
+				if (end[1] == '}') {
+					open = true;
+					end++;
+				} else {
+					char *e2 = NULL;
+
+					m = strtoul(end + 1, &e2, 10);
+					ok = e2 != end + 1;
+					end = e2;
+				}
+			}
+			if (ok && *end == '}' && (open || m > ENGINE_HS_MAX_REPEAT)) {
+				buf_addf(&b, "{%lu,}",
+				         n < ENGINE_HS_MAX_REPEAT ? n : ENGINE_HS_MAX_REPEAT);
+				p = end + 1;
+				changed = changed || !open || n > ENGINE_HS_MAX_REPEAT;
+				continue;
+			}
+		}
+		buf_addc(&b, *p++);
+	}
+	if (!changed) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* Adds a pattern, choosing exact or prefilter mode; *prefilter says which. */
+static int hs_list_add(struct hs_list *l, const char *re, unsigned flags, unsigned id,
+                       const struct rule *r, bool *prefilter)
+{
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *err = NULL;
+	const char *body = re;
+	char *relaxed = NULL;
+
+	if (!strncmp(body, "(?i)", 4)) {
+		body += 4;
+		flags |= HS_FLAG_CASELESS;
+	}
+	flags |= HS_FLAG_MULTILINE;
+	*prefilter = false;
+	relaxed = relax_repeats(body);
+	if (relaxed) {
+		body = relaxed;
+		*prefilter = true;
+	}
+	if (hs_expression_info(body, flags, &info, &err) != HS_SUCCESS) {
+		hs_free_compile_error(err);
+		err = NULL;
+		flags |= HS_FLAG_PREFILTER;
+		*prefilter = true;
+		if (hs_expression_info(body, flags, &info, &err) != HS_SUCCESS) {
+			int rc = err_set(DR_EFORMAT, "rule '%s' ('%s' line %ld): hyperscan: %s",
+			                 r->id, r->file, r->line, err ? err->message : "?");
+
+			hs_free_compile_error(err);
+			free(relaxed);
+			return rc;
+		}
+	}
+	if (info && info->min_width == 0) {
+		free(info);
+		free(relaxed);
+		return err_set(DR_EFORMAT, "rule '%s' ('%s' line %ld): regex matches empty text",
+		               r->id, r->file, r->line);
+	}
+	free(info);
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 64;
+		l->expr = xrealloc(l->expr, l->alloc * sizeof(*l->expr));
+		l->flags = xrealloc(l->flags, l->alloc * sizeof(*l->flags));
+		l->ids = xrealloc(l->ids, l->alloc * sizeof(*l->ids));
+	}
+	l->expr[l->n] = xstrdup(body);
+	free(relaxed);
+	l->flags[l->n] = flags;
+	l->ids[l->n] = id;
+	l->n++;
+	return 0;
+}
+
+static void hs_list_release(struct hs_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->expr[i]);
+	free(l->expr);
+	free(l->flags);
+	free(l->ids);
+	memset(l, 0, sizeof(*l));
+}
+
+static int hs_list_compile(hs_database_t **out, struct hs_list *l, unsigned mode)
+{
+	hs_compile_error_t *err = NULL;
+
+	*out = NULL;
+	if (!l->n)
+		return 0;
+	if (hs_compile_multi((const char *const *)l->expr, l->flags, l->ids, (unsigned)l->n, mode,
+	                     NULL, out, &err) != HS_SUCCESS) {
+		int rc = err_set(DR_EFORMAT, "cannot compile rules (pattern %d): %s",
+		                 err ? err->expression : -1, err ? err->message : "?");
+
+		hs_free_compile_error(err);
+		return rc;
+	}
+	return 0;
+}
+
+static struct pat *pat_push(struct pat **v, size_t *n, enum pat_type t, uint32_t idx)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[*n].type = (uint8_t)t;
+	(*v)[*n].idx = idx;
+	(*v)[*n].prefilter = false;
+	return &(*v)[(*n)++];
+}
+
+static int keyword_index(struct engine *e, const char *kw)
+{
+	for (size_t i = 0; i < e->n_keywords; i++)
+		if (!strcmp(e->keywords[i], kw))
+			return (int)i;
+	e->keywords = xrealloc(e->keywords, (e->n_keywords + 1) * sizeof(char *));
+	e->keywords[e->n_keywords] = xstrdup(kw);
+	return (int)e->n_keywords++;
+}
+
+static int compile_rule(struct engine *e, struct hs_list *content, struct hs_list *paths,
+                        const struct rule *r)
+{
+	struct crule *c;
+	uint32_t ci = (uint32_t)e->n_cr;
+	struct pat *p;
+	int rc = 0;
+
+	c = &e->cr[ci];
+	memset(c, 0, sizeof(*c));
+	c->r = r;
+	c->path_bit = -1;
+	if (r->regex) {
+		uint32_t groups = 0;
+
+		rc = pcre_compile(&c->re, r->regex, r, "rule");
+		if (rc)
+			return rc;
+		if (r->secret_group)
+			c->group = (uint32_t)pcre2_substring_number_from_name(
+			    c->re, (PCRE2_SPTR)r->secret_group);
+		pcre2_pattern_info(c->re, PCRE2_INFO_CAPTURECOUNT, &groups);
+		if (groups + 1 > e->max_groups)
+			e->max_groups = groups + 1;
+	} else {
+		c->str_first = (uint32_t)e->n_strs;
+		for (size_t i = 0; i < r->n_strings; i++) {
+			struct cstring *s;
+
+			e->strs = xrealloc(e->strs, (e->n_strs + 1) * sizeof(*e->strs));
+			s = &e->strs[e->n_strs];
+			s->rule = ci;
+			rc = pcre_compile(&s->re, r->strings[i], r, "strings");
+			if (rc)
+				return rc;
+			e->n_strs++;
+		}
+	}
+	if (r->path) {
+		rc = pcre_compile(&c->path_re, r->path, r, "path");
+		if (rc)
+			return rc;
+	}
+	if (r->n_allow) {
+		c->allow_re = xcalloc(r->n_allow, sizeof(*c->allow_re));
+		c->allow_path = xcalloc(r->n_allow, sizeof(*c->allow_path));
+		for (size_t i = 0; !rc && i < r->n_allow; i++) {
+			if (r->allow[i].regex)
+				rc = pcre_compile(&c->allow_re[i], r->allow[i].regex, r, "allow");
+			if (!rc && r->allow[i].path)
+				rc = pcre_compile(&c->allow_path[i], r->allow[i].path, r,
+				                  "allow path");
+		}
+		if (rc)
+			return rc;
+	}
+	if (r->n_keywords) {
+		c->kw = xcalloc(r->n_keywords, sizeof(*c->kw));
+		for (size_t i = 0; i < r->n_keywords; i++)
+			c->kw[c->n_kw++] = (uint32_t)keyword_index(e, r->keywords[i]);
+	}
+	e->n_cr = ci + 1;
+
+	if (r->kinds & RK_CONTENT) {
+		if (r->regex) {
+			p = pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
+			rc = hs_list_add(content, r->regex, 0, (unsigned)(e->n_pats - 1), r,
+			                 &p->prefilter);
+		}
+		for (size_t i = 0; !rc && i < r->n_strings; i++) {
+			bool pre = false;
+
+			rc = hs_list_add(content, r->strings[i], 0, (unsigned)e->n_pats, r, &pre);
+			if (!rc && !pre)
+				content->flags[content->n - 1] |= HS_FLAG_SINGLEMATCH;
+			p = pat_push(&e->pats, &e->n_pats, PAT_STRING, c->str_first + (uint32_t)i);
+			p->prefilter = pre;
+		}
+		if (!rc && r->path) {
+			c->path_bit = (int)e->n_path_bits++;
+			p = pat_push(&e->path_pats, &e->n_path_pats, PAT_PATH_FILTER, ci);
+			rc = hs_list_add(paths, r->path, HS_FLAG_SINGLEMATCH,
+			                 (unsigned)(e->n_path_pats - 1), r, &p->prefilter);
+		}
+	}
+	if (!rc && (r->kinds & RK_PATH)) {
+		if (!r->regex)
+			return err_set(DR_EFORMAT,
+			               "rule '%s' ('%s' line %ld): a path rule needs a regex",
+			               r->id, r->file, r->line);
+		p = pat_push(&e->path_pats, &e->n_path_pats, PAT_PATH_RULE, ci);
+		rc = hs_list_add(paths, r->regex, HS_FLAG_SINGLEMATCH,
+		                 (unsigned)(e->n_path_pats - 1), r, &p->prefilter);
+	}
+	return rc;
+}
+
+int engine_compile(struct engine **out, const struct rules *rs, const struct engine_opts *opts)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+	struct hs_list content = {0}, paths = {0};
+	size_t max_window = 0, alloc_cr = 0;
+	int rc = 0;
+
+	*out = NULL;
+	e->rs = rs;
+	if (opts)
+		e->opts = *opts;
+	e->max_groups = 1;
+	for (size_t i = 0; i < rs->n; i++)
+		if (!rs->v[i].disabled)
+			alloc_cr++;
+	e->cr = xcalloc(alloc_cr ? alloc_cr : 1, sizeof(*e->cr));
+	for (size_t i = 0; i < rs->n && !rc; i++) {
+		const struct rule *r = &rs->v[i];
+
+		if (r->disabled)
+			continue;
+		rc = compile_rule(e, &content, &paths, r);
+		if (r->window > max_window)
+			max_window = r->window;
+	}
+	/* keywords: caseless literals, one report per file is enough */
+	for (size_t i = 0; !rc && i < e->n_keywords; i++) {
+		char *lit = literal_regex(e->keywords[i]);
+		bool pre;
+		struct rule kwr = {.id = e->keywords[i], .file = "keywords"};
+
+		rc = hs_list_add(&content, lit, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH,
+		                 (unsigned)e->n_pats, &kwr, &pre);
+		pat_push(&e->pats, &e->n_pats, PAT_KEYWORD, (uint32_t)i);
+		free(lit);
+	}
+	if (!rc)
+		rc = hs_list_compile(&e->db, &content, HS_MODE_STREAM);
+	if (!rc)
+		rc = hs_list_compile(&e->path_db, &paths, HS_MODE_BLOCK);
+	e->ring_size = 4096;
+	while (e->ring_size < max_window + ENGINE_LOOKAHEAD + ENGINE_PRE_CONTEXT)
+		e->ring_size *= 2;
+	hs_list_release(&content);
+	hs_list_release(&paths);
+	if (rc) {
+		engine_free(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->n_cr; i++) {
+		struct crule *c = &e->cr[i];
+
+		pcre2_code_free(c->re);
+		pcre2_code_free(c->path_re);
+		for (size_t k = 0; k < c->r->n_allow; k++) {
+			if (c->allow_re)
+				pcre2_code_free(c->allow_re[k]);
+			if (c->allow_path)
+				pcre2_code_free(c->allow_path[k]);
+		}
+		free(c->allow_re);
+		free(c->allow_path);
+		free(c->kw);
+	}
+	free(e->cr);
+	for (size_t i = 0; i < e->n_keywords; i++)
+		free(e->keywords[i]);
+	free(e->keywords);
+	for (size_t i = 0; i < e->n_strs; i++)
+		pcre2_code_free(e->strs[i].re);
+	free(e->strs);
+	free(e->pats);
+	free(e->path_pats);
+	hs_free_database(e->db);
+	hs_free_database(e->path_db);
+	free(e);
+}
+
+size_t engine_rule_count(const struct engine *e, enum rule_kind kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->n_cr; i++)
+		if (e->cr[i].r->kinds & kind)
+			n++;
+	return n;
+}
+
+/* --- scanning ---------------------------------------------------------- */
+
+int engine_scan_new(struct engine_scan **out, const struct engine *e, struct findings *fs)
+{
+	struct engine_scan *s = xcalloc(1, sizeof(*s));
+	size_t n = e->n_cr ? e->n_cr : 1;
+	int rc = 0;
+
+	*out = NULL;
+	s->e = e;
+	s->fs = fs;
+	s->layer_index = -1;
+	if ((e->db && hs_alloc_scratch(e->db, &s->scratch) != HS_SUCCESS) ||
+	    (e->path_db && hs_alloc_scratch(e->path_db, &s->scratch) != HS_SUCCESS) ||
+	    (e->db && hs_open_stream(e->db, 0, &s->stream) != HS_SUCCESS)) {
+		rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
+		goto done;
+	}
+	s->md = pcre2_match_data_create(e->max_groups, NULL);
+	s->ring = xmalloc(e->ring_size);
+	s->subj = xmalloc(2 * e->ring_size);
+	s->path_bits = xcalloc(e->n_path_bits + 1, 1);
+	s->scanned_to = xcalloc(n, sizeof(*s->scanned_to));
+	s->pending = xcalloc(n, sizeof(*s->pending));
+	s->confirms = xcalloc(n, sizeof(*s->confirms));
+	s->reports = xcalloc(n, sizeof(*s->reports));
+	s->str_count = xcalloc(n, sizeof(*s->str_count));
+	s->touched = xcalloc(n, sizeof(*s->touched));
+	s->touched_flag = xcalloc(n, 1);
+	s->kw_seen = xcalloc(e->n_keywords + 1, 1);
+	s->kw_touched = xcalloc(e->n_keywords + 1, sizeof(*s->kw_touched));
+	s->strs = xcalloc(e->n_strs + 1, sizeof(*s->strs));
+	s->str_touched = xcalloc(e->n_strs + 1, sizeof(*s->str_touched));
+done:
+	if (rc) {
+		engine_scan_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void engine_scan_free(struct engine_scan *s)
+{
+	if (!s)
+		return;
+	if (s->stream)
+		hs_close_stream(s->stream, s->scratch, NULL, NULL);
+	hs_free_scratch(s->scratch);
+	pcre2_match_data_free(s->md);
+	free(s->path);
+	free(s->layer);
+	free(s->ring);
+	free(s->subj);
+	free(s->path_bits);
+	free(s->scanned_to);
+	free(s->pending);
+	free(s->confirms);
+	free(s->reports);
+	free(s->str_count);
+	free(s->touched);
+	free(s->touched_flag);
+	free(s->kw_seen);
+	free(s->kw_touched);
+	free(s->strs);
+	free(s->str_touched);
+	free(s->reported);
+	free(s);
+}
+
+unsigned long long engine_scan_bytes(const struct engine_scan *s)
+{
+	return s->total_bytes;
+}
+
+static size_t count_nl(const unsigned char *p, size_t n)
+{
+	size_t c = 0, i = 0;
+
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+
+		c += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
+	}
+#endif
+	for (; i < n; i++)
+		c += p[i] == '\n';
+	return c;
+}
+
+/* Oldest absolute offset whose byte is still available (ring or chunk). */
+static uint64_t avail_start(const struct engine_scan *s)
+{
+	return s->chunk_base > s->e->ring_size ? s->chunk_base - s->e->ring_size : 0;
+}
+
+/* Copies bytes [from, to) of the file (from >= avail_start, to <= chunk end)
+ * into dst. */
+static void copy_bytes(const struct engine_scan *s, unsigned char *dst, uint64_t from, uint64_t to)
+{
+	size_t mask = s->e->ring_size - 1;
+
+	while (from < to && from < s->chunk_base) {
+		size_t at = (size_t)(from & mask);
+		size_t n = s->e->ring_size - at;
+
+		if (n > s->chunk_base - from)
+			n = (size_t)(s->chunk_base - from);
+		memcpy(dst, s->ring + at, n);
+		dst += n;
+		from += n;
+	}
+	if (from < to)
+		memcpy(dst, s->chunk + (from - s->chunk_base), (size_t)(to - from));
+}
+
+/* Counts newlines in [from, to) of the available bytes. */
+static size_t count_nl_range(const struct engine_scan *s, uint64_t from, uint64_t to)
+{
+	size_t mask = s->e->ring_size - 1, c = 0;
+
+	while (from < to && from < s->chunk_base) {
+		size_t at = (size_t)(from & mask);
+		size_t n = s->e->ring_size - at;
+
+		if (n > s->chunk_base - from)
+			n = (size_t)(s->chunk_base - from);
+		if (n > to - from)
+			n = (size_t)(to - from);
+		c += count_nl(s->ring + at, n);
+		from += n;
+	}
+	if (from < to)
+		c += count_nl(s->chunk + (from - s->chunk_base), (size_t)(to - from));
+	return c;
+}
+
+/* 1-based line of absolute offset at (which must be available), 0 for binaries. */
+static long line_at(struct engine_scan *s, uint64_t at)
+{
+	if (s->binary)
+		return 0;
+	if (at >= s->line_pos) {
+		s->line_count += (long)count_nl_range(s, s->line_pos, at);
+		s->line_pos = at;
+		return s->line_count + 1;
+	}
+	return s->line_count - (long)count_nl_range(s, at, s->line_pos) + 1;
+}
+
+static void touch(struct engine_scan *s, uint32_t ci)
+{
+	if (!s->touched_flag[ci]) {
+		s->touched_flag[ci] = 1;
+		s->touched[s->n_touched++] = ci;
+	}
+}
+
+static bool keyword_in(const struct engine *e, const struct crule *c, const unsigned char *p,
+                       size_t n)
+{
+	for (size_t k = 0; k < c->n_kw; k++) {
+		const char *kw = e->keywords[c->kw[k]];
+		size_t kl = strlen(kw);
+
+		for (size_t i = 0; i + kl <= n; i++) {
+			size_t j = 0;
+
+			while (j < kl &&
+			       (p[i + j] | (p[i + j] >= 'A' && p[i + j] <= 'Z' ? 0x20 : 0)) ==
+			           (unsigned char)kw[j])
+				j++;
+			if (j == kl)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* One of the rule's keywords occurs in p[0..n) or, for content, earlier in the file. */
+static bool keywords_ok(const struct engine_scan *s, const struct crule *c, const unsigned char *p,
+                        size_t n, bool content)
+{
+	if (content)
+		for (size_t k = 0; k < c->n_kw; k++)
+			if (s->kw_seen[c->kw[k]])
+				return true;
+	return keyword_in(s->e, c, p, n);
+}
+
+static bool re_find(pcre2_code *re, const void *p, size_t n)
+{
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	int m = pcre2_match(re, (PCRE2_SPTR)p, n, 0, 0, md, NULL);
+
+	pcre2_match_data_free(md);
+	return m >= 0;
+}
+
+static char *printable(const unsigned char *p, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t lim = n > ENGINE_EVIDENCE_MAX ? ENGINE_EVIDENCE_MAX : n;
+
+	for (size_t i = 0; i < lim; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f)
+			buf_addc(&b, (char)p[i]);
+		else if (p[i] == '\t')
+			buf_adds(&b, "\\t");
+		else if (p[i] == '\n')
+			buf_adds(&b, "\\n");
+		else
+			buf_addf(&b, "\\x%02x", p[i]);
+	}
+	if (lim < n)
+		buf_adds(&b, "…");
+	return buf_detach(&b, NULL);
+}
+
+static uint64_t hash64(const void *p, size_t n, uint32_t salt)
+{
+	uint64_t h = 1469598103934665603ull ^ salt;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+	return h;
+}
+
+/* True when this (rule, value) was already reported for the current file. */
+static bool already_reported(struct engine_scan *s, uint32_t ci, const void *v, size_t n)
+{
+	uint64_t h = hash64(v, n, ci);
+
+	for (size_t i = 0; i < s->n_reported; i++)
+		if (s->reported[i] == h)
+			return true;
+	XGROW(s->reported, s->alloc_reported, s->n_reported + 1);
+	s->reported[s->n_reported++] = h;
+	return false;
+}
+
+struct where {
+	enum loc_source source;
+	bool content;      /* subject is file content: lines and keywords seen earlier apply */
+	const char *path;  /* file path or NULL */
+	const char *field; /* config/history field or NULL */
+	const char *layer;
+	long layer_index;
+	long line;
+};
+
+/* Decides on one confirmed match and adds its finding. subject/n is the
+ * context handed to the validator. */
+static void report(struct engine_scan *s, uint32_t ci, const unsigned char *value, size_t vlen,
+                   const unsigned char *subject, size_t n, const struct where *w)
+{
+	const struct crule *c = &s->e->cr[ci];
+	const struct rule *r = c->r;
+	struct validation v = {VALIDATION_OK, r->severity, ST_ACTIVE, ""};
+	struct finding f;
+
+	if (!vlen)
+		return;
+	for (size_t k = 0; k < r->n_allow; k++) {
+		bool re_ok = !c->allow_re[k] || re_find(c->allow_re[k], value, vlen);
+		bool path_ok = !c->allow_path[k] ||
+		               (w->path && re_find(c->allow_path[k], w->path, strlen(w->path)));
+
+		if (re_ok && path_ok)
+			return;
+	}
+	if (r->entropy > 0 && secret_entropy((const char *)value, vlen) < r->entropy)
+		return;
+	if (r->validate) {
+		validator_fn fn = validator_find(r->validate);
+
+		if (fn)
+			fn(&v, (const char *)value, vlen, (const char *)subject, n);
+		if (v.result == VALIDATION_REJECT)
+			return;
+		if (v.result == VALIDATION_OK)
+			v.severity = r->severity;
+	}
+	if (w->source == LOC_FILE &&
+	    (s->reports[ci] >= ENGINE_MAX_REPORTS || already_reported(s, ci, value, vlen)))
+		return;
+	if (w->source == LOC_FILE) {
+		touch(s, ci);
+		s->reports[ci]++;
+	}
+	if (v.reason[0]) {
+		char title[512];
+
+		snprintf(title, sizeof(title), "%s (%s)", r->title, v.reason);
+		finding_init(&f, r->id, r->category, v.severity, title);
+	} else {
+		finding_init(&f, r->id, r->category, v.severity, r->title);
+	}
+	f.status = v.status;
+	if (r->category == CAT_SECRET && w->path && secret_path_is_fixture(w->path)) {
+		f.status = ST_EXAMPLE;
+		if (f.severity > SEV_LOW)
+			f.severity = SEV_LOW;
+	}
+	f.strong = r->strong && v.result == VALIDATION_OK && f.status == ST_ACTIVE;
+	finding_add_location(&f, w->source, w->layer, w->layer_index, w->path, w->line, w->field);
+	if (r->category == CAT_SECRET) {
+		finding_set_secret(&f, (const char *)value, vlen, s->e->opts.show_secrets);
+	} else {
+		char *ev = printable(value, vlen);
+
+		finding_set_evidence(&f, ev, strlen(ev));
+		free(ev);
+	}
+	findings_add(s->fs, &f);
+}
+
+/* Runs rule ci's regex over subject[start_off..n) and reports matches that
+ * end after done_to (absolute offsets: subject[0] is at base). */
+static void confirm_regex(struct engine_scan *s, uint32_t ci, const unsigned char *subject,
+                          size_t n, size_t start_off, uint64_t base, uint64_t done_to,
+                          const struct where *w0)
+{
+	const struct crule *c = &s->e->cr[ci];
+	size_t off = start_off;
+
+	while (off <= n) {
+		int m = pcre2_match(c->re, (PCRE2_SPTR)subject, n, off, 0, s->md, NULL);
+		PCRE2_SIZE *ov;
+		size_t ms, me, vs, ve;
+		struct where w = *w0;
+
+		if (m < 0)
+			break;
+		ov = pcre2_get_ovector_pointer(s->md);
+		ms = ov[0];
+		me = ov[1];
+		off = me > ms ? me : me + 1;
+		if (base + me <= done_to)
+			continue;
+		vs = ms;
+		ve = me;
+		if (c->group) {
+			if ((int)c->group >= m || ov[2 * c->group] == PCRE2_UNSET)
+				continue;
+			vs = ov[2 * c->group];
+			ve = ov[2 * c->group + 1];
+		}
+		if (c->n_kw && !keywords_ok(s, c, subject, w.content ? me : n, w.content))
+			continue;
+		if (w.content && !w.line)
+			w.line = line_at(s, base + ms);
+		report(s, ci, subject + vs, ve - vs, subject, n, &w);
+	}
+}
+
+static void where_file(const struct engine_scan *s, struct where *w)
+{
+	w->source = LOC_FILE;
+	w->content = false;
+	w->path = s->path;
+	w->field = NULL;
+	w->layer = s->layer;
+	w->layer_index = s->layer_index;
+	w->line = 0;
+}
+
+/* Confirms a hit of rule ci ending at end, with the subject reaching to
+ * subject_end (both absolute; bytes up to subject_end are available). */
+static void confirm_hit(struct engine_scan *s, uint32_t ci, uint64_t end, uint64_t subject_end)
+{
+	const struct rule *r = s->e->cr[ci].r;
+	uint64_t lo = avail_start(s), from, ctx;
+	struct where w;
+
+	touch(s, ci);
+	if (++s->confirms[ci] > ENGINE_MAX_CONFIRMS)
+		return;
+	from = end > r->window ? end - r->window : 0;
+	if (from < lo)
+		from = lo;
+	ctx = from > ENGINE_PRE_CONTEXT ? from - ENGINE_PRE_CONTEXT : 0;
+	if (ctx < lo)
+		ctx = lo;
+	copy_bytes(s, s->subj, ctx, subject_end);
+	where_file(s, &w);
+	w.content = true;
+	confirm_regex(s, ci, s->subj, (size_t)(subject_end - ctx), (size_t)(from - ctx), ctx,
+	              s->scanned_to[ci], &w);
+	s->scanned_to[ci] = subject_end;
+}
+
+/* A strings-rule string hit: confirm with PCRE2 and remember its text. */
+static void string_hit(struct engine_scan *s, uint32_t si, uint64_t end, bool prefilter)
+{
+	const struct engine *e = s->e;
+	const struct cstring *cs = &e->strs[si];
+	const struct rule *r = e->cr[cs->rule].r;
+	struct seen_string *ss = &s->strs[si];
+	uint64_t lo = avail_start(s), from, to, chunk_end = s->chunk_base + s->chunk_len;
+	int m;
+	PCRE2_SIZE *ov;
+
+	if (ss->seen || (e->cr[cs->rule].path_bit >= 0 && !s->path_bits[e->cr[cs->rule].path_bit]))
+		return;
+	from = end > r->window ? end - r->window : 0;
+	if (from < lo)
+		from = lo;
+	to = prefilter ? (end + ENGINE_LOOKAHEAD < chunk_end ? end + ENGINE_LOOKAHEAD : chunk_end)
+	               : end;
+	copy_bytes(s, s->subj, from, to);
+	/* the string ends at end: search the tail of the window for it */
+	m = pcre2_match(cs->re, s->subj, (size_t)(to - from), 0, 0, s->md, NULL);
+	if (m < 0)
+		return;
+	ov = pcre2_get_ovector_pointer(s->md);
+	if (!prefilter) {
+		/* take the last match, the one ending at the hit */
+		size_t off = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+		PCRE2_SIZE ms = ov[0], me = ov[1];
+
+		while (off <= (size_t)(to - from) &&
+		       pcre2_match(cs->re, s->subj, (size_t)(to - from), off, 0, s->md, NULL) >=
+		           0) {
+			ms = ov[0];
+			me = ov[1];
+			off = me > ms ? me : me + 1;
+		}
+		ov[0] = ms;
+		ov[1] = me;
+	}
+	ss->seen = true;
+	ss->at = from + ov[0];
+	ss->line = line_at(s, from + ov[0]);
+	ss->text_len = ov[1] - ov[0] < ENGINE_STRING_TEXT ? ov[1] - ov[0] : ENGINE_STRING_TEXT;
+	memcpy(ss->text, s->subj + ov[0], ss->text_len);
+	s->str_touched[s->n_str_touched++] = si;
+	touch(s, cs->rule);
+	s->str_count[cs->rule]++;
+}
+
+static int on_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                  unsigned int flags, void *ctx)
+{
+	struct engine_scan *s = ctx;
+	const struct pat *p = &s->e->pats[id];
+	uint64_t chunk_end = s->chunk_base + s->chunk_len;
+
+	(void)from;
+	(void)flags;
+	switch (p->type) {
+	case PAT_KEYWORD:
+		if (!s->kw_seen[p->idx]) {
+			s->kw_seen[p->idx] = 1;
+			s->kw_touched[s->n_kw_touched++] = p->idx;
+		}
+		break;
+	case PAT_STRING:
+		string_hit(s, p->idx, to, p->prefilter);
+		break;
+	case PAT_RULE: {
+		uint32_t ci = p->idx;
+		const struct crule *c = &s->e->cr[ci];
+
+		if (c->path_bit >= 0 && !s->path_bits[c->path_bit])
+			break;
+		if (s->pending[ci]) {
+			uint64_t pe = s->pending[ci];
+
+			if (!s->final && pe + ENGINE_LOOKAHEAD > chunk_end)
+				break; /* this hit lies inside the pending one's subject */
+			s->pending[ci] = 0;
+			confirm_hit(s, ci, pe, s->final ? chunk_end : pe + ENGINE_LOOKAHEAD);
+		}
+		if (to <= s->scanned_to[ci])
+			break;
+		if (s->final || to + ENGINE_LOOKAHEAD <= chunk_end) {
+			confirm_hit(s, ci, to, s->final ? chunk_end : to + ENGINE_LOOKAHEAD);
+		} else {
+			touch(s, ci);
+			s->pending[ci] = to;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Confirms the pending hits that now have their lookahead (all when final). */
+static void resolve_pending(struct engine_scan *s)
+{
+	uint64_t chunk_end = s->chunk_base + s->chunk_len;
+
+	for (size_t i = 0; i < s->n_touched; i++) {
+		uint32_t ci = s->touched[i];
+		uint64_t end = s->pending[ci];
+
+		if (!end)
+			continue;
+		if (s->final || end + ENGINE_LOOKAHEAD <= chunk_end) {
+			s->pending[ci] = 0;
+			confirm_hit(s, ci, end, s->final ? chunk_end : end + ENGINE_LOOKAHEAD);
+		}
+	}
+}
+
+static void ring_append(struct engine_scan *s, const unsigned char *p, size_t n)
+{
+	size_t rs = s->e->ring_size, mask = rs - 1;
+	uint64_t at = s->chunk_base;
+
+	if (n > rs) {
+		at += n - rs;
+		p += n - rs;
+		n = rs;
+	}
+	while (n) {
+		size_t o = (size_t)(at & mask), k = rs - o;
+
+		if (k > n)
+			k = n;
+		memcpy(s->ring + o, p, k);
+		p += k;
+		at += k;
+		n -= k;
+	}
+}
+
+static void path_rules(struct engine_scan *s);
+
+int engine_file_begin(struct engine_scan *s, const char *path, const char *layer, long layer_index)
+{
+	if (s->in_file)
+		return err_set(DR_ERROR, "engine: file '%s' begun before '%s' ended", path,
+		               s->path);
+	free(s->path);
+	free(s->layer);
+	s->path = xstrdup(path);
+	s->layer = layer ? xstrdup(layer) : NULL;
+	s->layer_index = layer_index;
+	s->in_file = true;
+	s->size = 0;
+	s->binary = false;
+	s->chunk_base = 0;
+	s->chunk_len = 0;
+	s->chunk = NULL;
+	s->final = false;
+	s->line_pos = 0;
+	s->line_count = 0;
+	s->rc = 0;
+	s->n_reported = 0;
+	memset(s->path_bits, 0, s->e->n_path_bits + 1);
+	path_rules(s);
+	return s->rc;
+}
+
+static int path_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ctx)
+{
+	struct engine_scan *s = ctx;
+	const struct pat *p = &s->e->path_pats[id];
+	const struct crule *c = &s->e->cr[p->idx];
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (p->type == PAT_PATH_FILTER) {
+		if (!p->prefilter || re_find(c->path_re, s->path, strlen(s->path)))
+			s->path_bits[c->path_bit] = 1;
+	} else {
+		struct where w;
+
+		where_file(s, &w);
+		confirm_regex(s, p->idx, (const unsigned char *)s->path, strlen(s->path), 0, 0, 0,
+		              &w);
+	}
+	return 0;
+}
+
+static void path_rules(struct engine_scan *s)
+{
+	size_t n = strlen(s->path);
+
+	if (!s->e->path_db || !n)
+		return;
+	if (hs_scan(s->e->path_db, s->path, (unsigned)n, 0, s->scratch, path_hit, s) != HS_SUCCESS)
+		s->rc = err_set(DR_ERROR, "engine: path scan failed for '%s'", s->path);
+}
+
+int engine_file_data(struct engine_scan *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (!s->in_file)
+		return err_set(DR_ERROR, "engine: data outside a file");
+	while (len) {
+		/* hyperscan takes unsigned lengths: feed at most 1 GiB at a time */
+		size_t n = len > (1u << 30) ? (1u << 30) : len;
+
+		if (!s->binary && s->size < ENGINE_BINARY_PROBE) {
+			size_t probe = ENGINE_BINARY_PROBE - s->size;
+
+			if (memchr(p, 0, probe < n ? probe : n))
+				s->binary = true;
+		}
+		s->chunk = p;
+		s->chunk_len = n;
+		s->chunk_base = s->size;
+		if (s->e->db && hs_scan_stream(s->stream, (const char *)p, (unsigned)n, 0,
+		                               s->scratch, on_hit, s) != HS_SUCCESS) {
+			s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+			break;
+		}
+		resolve_pending(s);
+		/* move the line counter to the end of the chunk */
+		if (!s->binary)
+			line_at(s, s->chunk_base + n);
+		ring_append(s, p, n);
+		s->size += n;
+		s->total_bytes += n;
+		s->chunk_base = s->size;
+		s->chunk_len = 0;
+		s->chunk = NULL;
+		p += n;
+		len -= n;
+	}
+	return s->rc;
+}
+
+static void report_strings(struct engine_scan *s, const struct where *w0)
+{
+	for (size_t i = 0; i < s->n_touched; i++) {
+		uint32_t ci = s->touched[i];
+		const struct crule *c = &s->e->cr[ci];
+		struct buf ev = BUF_INIT;
+		struct where w = *w0;
+		long line = 0;
+		bool first = true;
+
+		if (c->r->regex || s->str_count[ci] < c->r->min_strings ||
+		    (c->n_kw && !keywords_ok(s, c, NULL, 0, true)))
+			continue;
+		for (size_t k = 0; k < c->r->n_strings; k++) {
+			const struct seen_string *ss = &s->strs[c->str_first + k];
+			char *t;
+
+			if (!ss->seen)
+				continue;
+			if (first || (ss->line && ss->line < line))
+				line = ss->line;
+			t = printable((const unsigned char *)ss->text, ss->text_len);
+			buf_addf(&ev, "%s%s", first ? "" : ", ", t);
+			free(t);
+			first = false;
+		}
+		if (w.source == LOC_FILE)
+			w.line = line;
+		report(s, ci, (const unsigned char *)ev.ptr, ev.len, NULL, 0, &w);
+		buf_release(&ev);
+	}
+}
+
+static void reset_file_state(struct engine_scan *s)
+{
+	for (size_t i = 0; i < s->n_touched; i++) {
+		uint32_t ci = s->touched[i];
+
+		s->scanned_to[ci] = 0;
+		s->pending[ci] = 0;
+		s->confirms[ci] = 0;
+		s->reports[ci] = 0;
+		s->str_count[ci] = 0;
+		s->touched_flag[ci] = 0;
+	}
+	s->n_touched = 0;
+	for (size_t i = 0; i < s->n_kw_touched; i++)
+		s->kw_seen[s->kw_touched[i]] = 0;
+	s->n_kw_touched = 0;
+	for (size_t i = 0; i < s->n_str_touched; i++)
+		s->strs[s->str_touched[i]].seen = false;
+	s->n_str_touched = 0;
+}
+
+int engine_file_end(struct engine_scan *s)
+{
+	struct where w;
+	int rc;
+
+	if (!s->in_file)
+		return err_set(DR_ERROR, "engine: end outside a file");
+	/* bytes of the file are all in the ring now: the last chunk is empty */
+	s->final = true;
+	s->chunk_base = s->size;
+	s->chunk_len = 0;
+	s->chunk = (const unsigned char *)"";
+	if (s->stream && hs_reset_stream(s->stream, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+	resolve_pending(s);
+	where_file(s, &w);
+	report_strings(s, &w);
+	reset_file_state(s);
+	s->in_file = false;
+	s->chunk = NULL;
+	rc = s->rc;
+	s->rc = 0;
+	return rc;
+}
+
+int engine_scan_string(struct engine_scan *s, enum rule_kind kind, const char *layer,
+                       long layer_index, const char *field, const char *str, size_t len)
+{
+	const struct engine *e = s->e;
+	struct where w = {kind == RK_HISTORY ? LOC_HISTORY : LOC_CONFIG,
+	                  false,
+	                  NULL,
+	                  field,
+	                  layer,
+	                  layer_index,
+	                  0};
+
+	if (s->in_file)
+		return err_set(DR_ERROR, "engine: string scanned inside file '%s'", s->path);
+	if (kind != RK_CONFIG && kind != RK_HISTORY)
+		return err_set(DR_EUSAGE, "engine: strings are scanned as config or history");
+	for (size_t ci = 0; ci < e->n_cr; ci++) {
+		const struct crule *c = &e->cr[ci];
+
+		if (!(c->r->kinds & kind))
+			continue;
+		if (c->re) {
+			confirm_regex(s, (uint32_t)ci, (const unsigned char *)str, len, 0, 0, 0,
+			              &w);
+			continue;
+		}
+		struct buf ev = BUF_INIT;
+		size_t seen = 0;
+
+		if (c->n_kw && !keyword_in(e, c, (const unsigned char *)str, len))
+			continue;
+
+		for (size_t k = 0; k < c->r->n_strings; k++) {
+			pcre2_code *re = e->strs[c->str_first + k].re;
+			PCRE2_SIZE *ov;
+
+			if (pcre2_match(re, (PCRE2_SPTR)str, len, 0, 0, s->md, NULL) < 0)
+				continue;
+			ov = pcre2_get_ovector_pointer(s->md);
+			char *t =
+			    printable((const unsigned char *)str + ov[0],
+			              ov[1] - ov[0] < ENGINE_STRING_TEXT ? ov[1] - ov[0]
+			                                                 : ENGINE_STRING_TEXT);
+			buf_addf(&ev, "%s%s", seen ? ", " : "", t);
+			free(t);
+			seen++;
+		}
+		if (seen >= c->r->min_strings)
+			report(s, (uint32_t)ci, (const unsigned char *)ev.ptr, ev.len,
+			       (const unsigned char *)str, len, &w);
+		buf_release(&ev);
+	}
+	return 0;
+}

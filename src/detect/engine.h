@@ -1,0 +1,70 @@
+/* The content engine: every enabled rule of a rule set compiled once into
+ * Hyperscan databases, then run over files (streaming: a file arrives in
+ * chunks of any size and a match across chunk boundaries is found), over
+ * config/history strings and over paths.
+ *
+ * Each Hyperscan hit of a `regex` rule is confirmed by PCRE2 (JIT) on a
+ * bounded window of the file (the rule's `window` bytes before the hit plus
+ * ENGINE_LOOKAHEAD bytes after it, kept in a per-file ring: memory does not
+ * grow with the file), which also extracts the value (secret-group-name).
+ * keywords (one must occur in the file before the end of the match), path,
+ * allow-rules, entropy and the validator then decide, and a finding goes into
+ * the scan's findings with its location (path, layer, 1-based line; line 0
+ * for binary files, those with a NUL byte in their first 8 KiB).
+ * A `strings` rule reports once per file when at least min-strings of its
+ * strings occurred in it. Values of rules of category secret are redacted
+ * (finding_set_secret) unless show_secrets; other evidence is the matched
+ * text with unprintable bytes escaped.
+ *
+ * An engine is immutable after engine_compile and may be shared by threads;
+ * each thread uses its own engine_scan. */
+#ifndef DREDGE_ENGINE_H
+#define DREDGE_ENGINE_H
+
+#include "detect/finding.h"
+#include "detect/rules.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ENGINE_LOOKAHEAD 256 /* bytes after a hit the confirm step may read */
+
+struct engine;
+struct engine_scan;
+
+struct engine_opts {
+	bool show_secrets; /* evidence of secret rules verbatim */
+};
+
+/* Compiles the enabled rules of rs (which must outlive the engine). On a rule
+ * Hyperscan or PCRE2 cannot compile the message names the rule, its file and
+ * line. */
+int engine_compile(struct engine **out, const struct rules *rs, const struct engine_opts *opts);
+void engine_free(struct engine *e);
+
+/* Number of enabled rules of each kind compiled into e. */
+size_t engine_rule_count(const struct engine *e, enum rule_kind kind);
+
+/* A scanning context that adds findings to fs (borrowed; must outlive the
+ * scan). */
+int engine_scan_new(struct engine_scan **out, const struct engine *e, struct findings *fs);
+void engine_scan_free(struct engine_scan *s);
+
+/* Starts a file: path as inside the image ("usr/bin/x", no leading slash),
+ * layer digest (or NULL) and index (-1: none). Runs the path rules on path.
+ * A file begun must be ended before the next one begins. */
+int engine_file_begin(struct engine_scan *s, const char *path, const char *layer, long layer_index);
+/* The next bytes of the current file (any length, including 0). */
+int engine_file_data(struct engine_scan *s, const void *data, size_t len);
+/* Ends the current file: confirms pending hits and reports strings rules. */
+int engine_file_end(struct engine_scan *s);
+
+/* Scans one whole string with the rules of kind RK_CONFIG or RK_HISTORY;
+ * field names it in the location ("Env[2]", "history[4].created_by"). */
+int engine_scan_string(struct engine_scan *s, enum rule_kind kind, const char *layer,
+                       long layer_index, const char *field, const char *str, size_t len);
+
+/* Bytes given to engine_file_data since the scan was created. */
+unsigned long long engine_scan_bytes(const struct engine_scan *s);
+
+#endif

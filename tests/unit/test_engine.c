@@ -1,0 +1,230 @@
+#include "detect/engine.h"
+#include "detect/rules.h"
+#include "unit.h"
+#include "util/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char pack[] =
+    "pack: t\n"
+    "rules:\n"
+    "  - {id: stratum, category: cryptominer, title: S, severity: high, kind: [content, config, "
+    "history], regex: 'stratum\\+tcp://[a-z0-9.]+:[0-9]+'}\n"
+    "  - {id: tok, category: secret, title: T, severity: high, path: '\\.env$', "
+    "regex: 'TOKEN=(?P<v>[A-Z0-9]{40})\\b', secret-group-name: v, "
+    "allow-rules: [{id: zeros, regex: '^0+$'}]}\n"
+    "  - {id: kw, category: spam, title: K, severity: low, keywords: [magic], "
+    "regex: 'word[0-9]+'}\n"
+    "  - {id: combo, category: cryptominer, title: C, severity: critical, strong: true, "
+    "strings: [alpha, beta, gamma], min-strings: 2}\n"
+    "  - {id: preload, category: backdoor, title: P, severity: high, kind: path, "
+    "regex: '^etc/ld\\.so\\.preload$'}\n";
+
+struct fx {
+	struct rules rs;
+	struct engine *e;
+	struct engine_scan *s;
+	struct findings fs;
+};
+
+static int fx_init(struct fx *x, bool show)
+{
+	struct engine_opts o = {show};
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	rc = rules_load_buffer(&x->rs, "t.yaml", pack, strlen(pack));
+	if (!rc)
+		rc = engine_compile(&x->e, &x->rs, &o);
+	if (!rc)
+		rc = engine_scan_new(&x->s, x->e, &x->fs);
+	return rc;
+}
+
+static void fx_release(struct fx *x)
+{
+	engine_scan_free(x->s);
+	engine_free(x->e);
+	findings_release(&x->fs);
+	rules_release(&x->rs);
+}
+
+/* Scans text as one file delivered in chunks of step bytes. */
+static int scan(struct fx *x, const char *path, const char *text, size_t len, size_t step)
+{
+	int rc = engine_file_begin(x->s, path, "sha256:aa", 2);
+
+	for (size_t off = 0; !rc && off < len; off += step)
+		rc = engine_file_data(x->s, text + off, len - off < step ? len - off : step);
+	if (!rc)
+		rc = engine_file_end(x->s);
+	return rc;
+}
+
+static const struct finding *find(const struct findings *fs, const char *rule)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (!strcmp(fs->v[i].rule, rule))
+			return &fs->v[i];
+	return NULL;
+}
+
+TEST(engine, match_across_one_byte_chunks_with_line)
+{
+	struct fx x;
+	const char *t = "first\nsecond\nrun -o stratum+tcp://pool.example.net:3333 now\n";
+	const struct finding *f;
+
+	CHECK_INT(fx_init(&x, false), 0);
+	CHECK_INT(scan(&x, "opt/run.sh", t, strlen(t), 1), 0);
+	f = find(&x.fs, "stratum");
+	CHECK(f != NULL);
+	CHECK_STR(f->evidence, "stratum+tcp://pool.example.net:3333");
+	CHECK_INT(f->n_locs, 1);
+	CHECK_INT(f->locs[0].line, 3);
+	CHECK_STR(f->locs[0].path, "opt/run.sh");
+	CHECK_STR(f->locs[0].layer, "sha256:aa");
+	CHECK_INT(f->locs[0].layer_index, 2);
+	CHECK_INT(x.fs.n, 1);
+	fx_release(&x);
+}
+
+TEST(engine, match_after_a_megabyte_and_chunk_sizes)
+{
+	size_t pad = 1 << 20, steps[] = {7, 4096, 65536, 1 << 21};
+	const char *tail = "x stratum+tcp://a.example:1 y\n";
+	char *t = malloc(pad + strlen(tail) + 1);
+
+	memset(t, 'q', pad);
+	for (size_t i = 99; i < pad; i += 100)
+		t[i] = '\n';
+	memcpy(t + pad, tail, strlen(tail) + 1);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct fx x;
+		const struct finding *f;
+
+		CHECK_INT(fx_init(&x, false), 0);
+		CHECK_INT(scan(&x, "big.txt", t, strlen(t), steps[i]), 0);
+		f = find(&x.fs, "stratum");
+		if (!f || f->locs[0].line != (long)(pad / 100) + 1)
+			UNIT_FAIL("step %zu: %s line %ld", steps[i], f ? "found" : "missing",
+			          f ? f->locs[0].line : 0L);
+		fx_release(&x);
+	}
+	free(t);
+}
+
+TEST(engine, binary_files_have_no_lines)
+{
+	struct fx x;
+	const char t[] = "\x7f"
+	                 "ELF\0\0\0\nstratum+tcp://p.example:80\0";
+
+	CHECK_INT(fx_init(&x, false), 0);
+	CHECK_INT(scan(&x, "usr/bin/nginx", t, sizeof(t) - 1, 4), 0);
+	CHECK(find(&x.fs, "stratum") != NULL);
+	CHECK_INT(find(&x.fs, "stratum")->locs[0].line, 0);
+	fx_release(&x);
+}
+
+TEST(engine, path_filter_allow_rule_and_redaction)
+{
+	struct fx x;
+	const char *v = "TOKEN=ABCDEFGHIJ0123456789ABCDEFGHIJ0123456789\nTOKEN=" /* 40 zeros */
+	                "0000000000000000000000000000000000000000\n";
+	const struct finding *f;
+
+	CHECK_INT(fx_init(&x, false), 0);
+	CHECK_INT(scan(&x, "app/config.txt", v, strlen(v), 5), 0);
+	CHECK_NULL(find(&x.fs, "tok")); /* path filter */
+	CHECK_INT(scan(&x, "app/.env", v, strlen(v), 5), 0);
+	f = find(&x.fs, "tok");
+	CHECK(f != NULL);
+	CHECK_INT(x.fs.n, 1); /* the zeros value is allowed */
+	CHECK(strncmp(f->evidence, "ABCD…[40 chars, sha256:", 23) == 0);
+	CHECK(strstr(f->evidence, "0123456789ABCDEFGHIJ") == NULL);
+	fx_release(&x);
+
+	CHECK_INT(fx_init(&x, true), 0);
+	CHECK_INT(scan(&x, "app/.env", v, strlen(v), 64), 0);
+	CHECK_STR(find(&x.fs, "tok")->evidence, "ABCDEFGHIJ0123456789ABCDEFGHIJ0123456789");
+	fx_release(&x);
+}
+
+TEST(engine, exact_repeat_counts_survive_relaxation)
+{
+	struct fx x;
+	const char *short_v = "TOKEN=ABCDEFGHIJ0123456789ABCDEFGHIJ012345678\n"; /* 39 */
+
+	CHECK_INT(fx_init(&x, false), 0);
+	CHECK_INT(scan(&x, ".env", short_v, strlen(short_v), 3), 0);
+	CHECK_INT(x.fs.n, 0);
+	fx_release(&x);
+}
+
+TEST(engine, keywords_strings_and_dedupe)
+{
+	struct fx x;
+	const char *a = "word1 word2\n";
+	const char *b = "magic\nword1 word1\n";
+	const char *c = "alpha only\n";
+	const char *d = "alpha\nbeta\nbeta\n";
+	const struct finding *f;
+
+	CHECK_INT(fx_init(&x, false), 0);
+	CHECK_INT(scan(&x, "a", a, strlen(a), 100), 0);
+	CHECK_NULL(find(&x.fs, "kw"));
+	CHECK_INT(scan(&x, "b", b, strlen(b), 100), 0);
+	f = find(&x.fs, "kw");
+	CHECK(f != NULL);
+	CHECK_INT(f->n_locs, 1); /* the same value twice in a file: one location */
+	CHECK_INT(f->locs[0].line, 2);
+	CHECK_INT(scan(&x, "c", c, strlen(c), 100), 0);
+	CHECK_NULL(find(&x.fs, "combo"));
+	CHECK_INT(scan(&x, "d", d, strlen(d), 2), 0);
+	f = find(&x.fs, "combo");
+	CHECK(f != NULL);
+	CHECK_STR(f->evidence, "alpha, beta");
+	CHECK_INT(f->locs[0].line, 1);
+	CHECK(f->strong);
+	fx_release(&x);
+}
+
+TEST(engine, path_rules_and_strings)
+{
+	struct fx x;
+	const char *cmd = "/bin/m -o stratum+tcp://10.0.0.1:3333";
+	const struct finding *f;
+
+	CHECK_INT(fx_init(&x, false), 0);
+	CHECK_INT(scan(&x, "etc/ld.so.preload", "", 0, 1), 0);
+	f = find(&x.fs, "preload");
+	CHECK(f != NULL);
+	CHECK_STR(f->locs[0].path, "etc/ld.so.preload");
+	CHECK_INT(f->locs[0].line, 0);
+	CHECK_INT(engine_scan_string(x.s, RK_HISTORY, "sha256:bb", 1, "history[1].created_by", cmd,
+	                             strlen(cmd)),
+	          0);
+	f = find(&x.fs, "stratum");
+	CHECK(f != NULL);
+	CHECK_INT(f->locs[0].source, LOC_HISTORY);
+	CHECK_STR(f->locs[0].field, "history[1].created_by");
+	CHECK_NULL(f->locs[0].path);
+	CHECK_INT(engine_scan_string(x.s, RK_PATH, NULL, -1, "x", cmd, strlen(cmd)), DR_EUSAGE);
+	CHECK_INT(engine_rule_count(x.e, RK_CONTENT), 4);
+	CHECK_INT(engine_rule_count(x.e, RK_PATH), 1);
+	fx_release(&x);
+}
+
+TEST(engine, embedded_rules_compile)
+{
+	struct rules rs = RULES_INIT;
+	struct engine *e = NULL;
+
+	CHECK_INT(rules_load_embedded(&rs), 0);
+	CHECK_INT(engine_compile(&e, &rs, NULL), 0);
+	CHECK(engine_rule_count(e, RK_CONTENT) > 20);
+	engine_free(e);
+	rules_release(&rs);
+}
