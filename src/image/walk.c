@@ -1,13 +1,16 @@
 /* The layer stream.
  *
- * Two threads share the work of one layer:
- *   inflater  reads the blob, inflates it (ISA-L igzip, zstd, or nothing) and
- *             queues both the compressed and the uncompressed buffers;
- *   walker    (the caller's thread) hashes the compressed buffers (blob
- *             digest) and the uncompressed ones (diff_id), and feeds the
- *             latter to libarchive through a read callback.
- * Buffers come from a fixed pool, so memory stays bounded whatever the layer
- * size; hashing both streams on the walker balances the two cores. */
+ * Three threads share the work of one layer:
+ *   inflater  reads the blob and inflates it (ISA-L igzip, zstd, or nothing);
+ *   hasher    hashes the compressed bytes (blob digest) and the uncompressed
+ *             ones (diff_id);
+ *   walker    (the caller's thread) feeds the uncompressed bytes to
+ *             libarchive through a read callback and hands entries to the
+ *             sink (the scanners).
+ * Buffers come from a fixed pool and carry a reference count (an
+ * uncompressed buffer is read by both the hasher and the walker), so memory
+ * stays bounded whatever the layer size, and on two cores decompression,
+ * hashing and scanning overlap. */
 #include "image/walk.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -43,15 +46,20 @@ struct item {
 
 enum codec { CODEC_NONE, CODEC_GZIP, CODEC_ZSTD };
 
+struct queue {
+	struct item v[WALK_POOL + 1]; /* every buffer plus the end item fit */
+	size_t head, len;
+};
+
 struct pipeline {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	/* free buffers */
-	unsigned char *pool[WALK_POOL];
+	unsigned char *arena;      /* WALK_POOL buffers of WALK_BUF_SIZE */
+	int refs[WALK_POOL];       /* readers still holding each buffer */
+	unsigned char *pool[WALK_POOL]; /* free buffers */
 	size_t n_free;
-	/* queue from inflater to walker; WALK_POOL + 1 slots always suffice */
-	struct item queue[WALK_POOL + 1];
-	size_t q_head, q_len;
+	struct queue to_walker;    /* uncompressed buffers, in order */
+	struct queue to_hasher;    /* compressed and uncompressed buffers, in order */
 	bool cancel;
 	/* inflater results */
 	int status;
@@ -63,10 +71,11 @@ struct pipeline {
 	const struct limits *limits;
 	uint64_t out_budget; /* uncompressed bytes this layer may still produce */
 	const char *blob_name;
-	unsigned char *all_bufs[WALK_POOL];
+	/* hasher results */
+	struct sha256 blob_hash, tar_hash;
 };
 
-/* ---- pool and queue ---------------------------------------------------- */
+/* ---- pool and queues ----------------------------------------------------- */
 
 static unsigned char *pool_get(struct pipeline *p)
 {
@@ -81,36 +90,60 @@ static unsigned char *pool_get(struct pipeline *p)
 	return b;
 }
 
+static void release_locked(struct pipeline *p, unsigned char *b)
+{
+	size_t i = (size_t)(b - p->arena) / WALK_BUF_SIZE;
+
+	if (--p->refs[i] <= 0) {
+		p->refs[i] = 0;
+		p->pool[p->n_free++] = b;
+		pthread_cond_broadcast(&p->cv);
+	}
+}
+
+/* Drops one reference to b (a buffer never queued has one: its taker's). */
 static void pool_put(struct pipeline *p, unsigned char *b)
 {
 	if (!b)
 		return;
 	pthread_mutex_lock(&p->mu);
-	p->pool[p->n_free++] = b;
-	pthread_cond_broadcast(&p->cv);
+	release_locked(p, b);
 	pthread_mutex_unlock(&p->mu);
 }
 
+static void queue_add(struct queue *q, struct item it)
+{
+	q->v[(q->head + q->len) % (WALK_POOL + 1)] = it;
+	q->len++;
+}
+
+/* Queues an item: uncompressed buffers to the walker and the hasher,
+ * compressed ones to the hasher only, the end to both. The caller's
+ * reference passes to the queues. */
 static void queue_push(struct pipeline *p, enum item_kind kind, unsigned char *data, size_t len)
 {
+	struct item it = {.kind = kind, .data = data, .len = len};
+
 	pthread_mutex_lock(&p->mu);
-	p->queue[(p->q_head + p->q_len) % (WALK_POOL + 1)] =
-		(struct item){.kind = kind, .data = data, .len = len};
-	p->q_len++;
+	if (data)
+		p->refs[(size_t)(data - p->arena) / WALK_BUF_SIZE] = kind == ITEM_PLAIN ? 2 : 1;
+	queue_add(&p->to_hasher, it);
+	if (kind != ITEM_COMPRESSED)
+		queue_add(&p->to_walker, it);
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
 
-static struct item queue_pop(struct pipeline *p)
+static struct item queue_pop(struct pipeline *p, struct queue *q)
 {
 	struct item it;
 
 	pthread_mutex_lock(&p->mu);
-	while (!p->q_len)
+	while (!q->len)
 		pthread_cond_wait(&p->cv, &p->mu);
-	it = p->queue[p->q_head];
-	p->q_head = (p->q_head + 1) % (WALK_POOL + 1);
-	p->q_len--;
+	it = q->v[q->head];
+	q->head = (q->head + 1) % (WALK_POOL + 1);
+	q->len--;
 	pthread_mutex_unlock(&p->mu);
 	return it;
 }
@@ -121,6 +154,30 @@ static void pipeline_cancel(struct pipeline *p)
 	p->cancel = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- hasher thread ------------------------------------------------------- */
+
+static void *hasher_main(void *arg)
+{
+	struct pipeline *p = arg;
+
+	for (;;) {
+		struct item it = queue_pop(p, &p->to_hasher);
+
+		if (it.kind == ITEM_END)
+			return NULL;
+		/* codec is set before the first item is queued */
+		if (it.kind == ITEM_COMPRESSED) {
+			if (p->codec != CODEC_NONE)
+				sha256_update(&p->blob_hash, it.data, it.len);
+		} else {
+			sha256_update(&p->tar_hash, it.data, it.len);
+			if (p->codec == CODEC_NONE)
+				sha256_update(&p->blob_hash, it.data, it.len);
+		}
+		pool_put(p, it.data);
+	}
 }
 
 /* ---- inflater thread ----------------------------------------------------- */
@@ -215,7 +272,7 @@ static int drain_input(struct pipeline *p)
 			pool_put(p, in);
 			return rc;
 		}
-		p->total_in += in_len;
+		__atomic_fetch_add(&p->total_in, in_len, __ATOMIC_RELAXED);
 		if (!in_len) {
 			pool_put(p, in);
 			return 0;
@@ -244,7 +301,7 @@ static int next_input(struct pipeline *p, unsigned char **in, size_t *in_len)
 		return 0;
 	if ((rc = read_full(p, *in, WALK_BUF_SIZE, in_len)))
 		return rc;
-	p->total_in += *in_len;
+	__atomic_fetch_add(&p->total_in, *in_len, __ATOMIC_RELAXED);
 	if (!*in_len) {
 		pool_put(p, *in);
 		*in = NULL;
@@ -396,7 +453,7 @@ static int inflate_none(struct pipeline *p, unsigned char *first, size_t first_l
 			goto done;
 		if ((rc = read_full(p, in, WALK_BUF_SIZE, &in_len)))
 			goto done;
-		p->total_in += in_len;
+		__atomic_fetch_add(&p->total_in, in_len, __ATOMIC_RELAXED);
 	}
 done:
 	pool_put(p, in);
@@ -417,7 +474,7 @@ static void *inflater_main(void *arg)
 		pool_put(p, first);
 		goto done;
 	}
-	p->total_in = n;
+	__atomic_store_n(&p->total_in, n, __ATOMIC_RELAXED);
 	if (n >= 2 && first[0] == 0x1f && first[1] == 0x8b)
 		p->codec = CODEC_GZIP;
 	else if (n >= 4 && first[0] == 0x28 && first[1] == 0xb5 && first[2] == 0x2f &&
@@ -446,7 +503,6 @@ done:
 
 struct walker {
 	struct pipeline *p;
-	struct sha256 blob_hash, tar_hash;
 	unsigned char *current; /* buffer lent to libarchive */
 	bool ended;
 	uint64_t plain_bytes;
@@ -471,40 +527,23 @@ static void walker_progress(struct walker *w, bool force)
 		return;
 	w->last_progress = now;
 	w->prog.uncompressed = w->plain_bytes;
-	w->prog.compressed = w->blob_hash.bytes;
+	w->prog.compressed = __atomic_load_n(&w->p->total_in, __ATOMIC_RELAXED);
 	w->opts->progress(w->opts->progress_ctx, &w->prog);
 }
 
-/* Takes the next item off the queue, hashing compressed buffers on the way;
- * returns a plain buffer, or NULL at the end. */
+/* The next uncompressed buffer, or the end item. */
 static struct item walker_next_plain(struct walker *w)
 {
-	struct pipeline *p = w->p;
+	struct item it;
 
-	for (;;) {
-		struct item it;
-
-		if (w->ended)
-			return (struct item){.kind = ITEM_END};
-		it = queue_pop(p);
-		switch (it.kind) {
-		case ITEM_COMPRESSED:
-			if (p->codec != CODEC_NONE)
-				sha256_update(&w->blob_hash, it.data, it.len);
-			pool_put(p, it.data);
-			walker_progress(w, false);
-			continue;
-		case ITEM_PLAIN:
-			sha256_update(&w->tar_hash, it.data, it.len);
-			if (p->codec == CODEC_NONE)
-				sha256_update(&w->blob_hash, it.data, it.len);
-			w->plain_bytes += it.len;
-			return it;
-		case ITEM_END:
-			w->ended = true;
-			return it;
-		}
-	}
+	if (w->ended)
+		return (struct item){.kind = ITEM_END};
+	it = queue_pop(w->p, &w->p->to_walker);
+	if (it.kind == ITEM_END)
+		w->ended = true;
+	else
+		w->plain_bytes += it.len;
+	return it;
 }
 
 static la_ssize_t walker_read(struct archive *a, void *ud, const void **buf)
@@ -750,8 +789,8 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 	struct walker w;
 	struct blob_reader *reader = NULL;
 	char blob_digest[DIGEST_STR_LEN], tar_digest[DIGEST_STR_LEN];
-	pthread_t thread;
-	bool started = false;
+	pthread_t inflater, hasher;
+	bool started = false, hashing = false;
 	struct timespec t0, t1;
 	int rc, walk_rc = 0;
 
@@ -769,10 +808,9 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
-	for (size_t i = 0; i < WALK_POOL; i++) {
-		p.all_bufs[i] = xmalloc(WALK_BUF_SIZE);
-		p.pool[p.n_free++] = p.all_bufs[i];
-	}
+	p.arena = xmalloc((size_t)WALK_POOL * WALK_BUF_SIZE);
+	for (size_t i = 0; i < WALK_POOL; i++)
+		p.pool[p.n_free++] = p.arena + i * WALK_BUF_SIZE;
 	p.reader = reader;
 	p.limits = opts->limits;
 	p.out_budget = opts->limits->total_bytes;
@@ -787,10 +825,15 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 	w.prog.layer = index;
 	w.prog.n_layers = img->n_layers;
 	w.prog.compressed_total = layer->desc.size >= 0 ? (uint64_t)layer->desc.size : (uint64_t)-1;
-	sha256_init(&w.blob_hash);
-	sha256_init(&w.tar_hash);
+	sha256_init(&p.blob_hash);
+	sha256_init(&p.tar_hash);
 
-	if (pthread_create(&thread, NULL, inflater_main, &p)) {
+	if (pthread_create(&hasher, NULL, hasher_main, &p)) {
+		rc = err_set(DR_ERROR, "cannot start the hash thread");
+		goto done;
+	}
+	hashing = true;
+	if (pthread_create(&inflater, NULL, inflater_main, &p)) {
 		rc = err_set(DR_ERROR, "cannot start the inflate thread");
 		goto done;
 	}
@@ -803,10 +846,11 @@ verify:
 	 * checked: a blob that is not what its descriptor says explains every
 	 * other failure, so it is reported first. */
 	walker_drain(&w);
-	pthread_join(thread, NULL);
-	started = false;
-	sha256_final(&w.blob_hash, blob_digest);
-	sha256_final(&w.tar_hash, tar_digest);
+	pthread_join(inflater, NULL);
+	pthread_join(hasher, NULL);
+	started = hashing = false;
+	sha256_final(&p.blob_hash, blob_digest);
+	sha256_final(&p.tar_hash, tar_digest);
 	layer->compressed_bytes = p.total_in;
 	layer->uncompressed_bytes = w.plain_bytes;
 	if (p.status && p.status != DR_EFORMAT) {
@@ -855,12 +899,16 @@ done:
 	if (started) {
 		pipeline_cancel(&p);
 		walker_drain(&w);
-		pthread_join(thread, NULL);
+		pthread_join(inflater, NULL);
+	} else if (hashing) {
+		/* the inflater never ran: end the hasher's queue ourselves */
+		queue_push(&p, ITEM_END, NULL, 0);
 	}
-	sha256_release(&w.blob_hash);
-	sha256_release(&w.tar_hash);
-	for (size_t i = 0; i < WALK_POOL; i++)
-		free(p.all_bufs[i]);
+	if (hashing || started)
+		pthread_join(hasher, NULL);
+	sha256_release(&p.blob_hash);
+	sha256_release(&p.tar_hash);
+	free(p.arena);
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	blob_reader_free(reader);
