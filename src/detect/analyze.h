@@ -1,0 +1,59 @@
+/* The scan pipeline for one image: the image config and history through the
+ * engine's config/history rules, the repository name through the typosquat
+ * check, then every layer walked once with each file event fanned out to the
+ * content engine and the analyzers (analyzer.h). At the end the package
+ * databases found in the image are read and each finding's status resolved:
+ *
+ *   package-shipped          every file location is vouched for by a dpkg,
+ *                            apk or Python RECORD entry (same path, same
+ *                            checksum) that is itself still in the image
+ *   removed-in-later-layer   no location is active and at least one lies in
+ *                            a file that a later layer deleted or replaced
+ *   active                   otherwise (example status from a validator is kept)
+ *
+ * Content given to the engine: the first max_file_size bytes of every
+ * regular file, binaries included. Memory stays bounded: a file's bytes are
+ * kept only up to SCAN_HASH_BUFFER (to checksum files that turn out to
+ * have findings), beyond that the file is checksummed as it streams. */
+#ifndef DREDGE_ANALYZE_H
+#define DREDGE_ANALYZE_H
+
+#include "util/limits.h"
+#include "detect/engine.h"
+#include "detect/finding.h"
+#include "detect/typosquat.h"
+#include "image/image.h"
+#include "image/walk.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct intel_set;
+struct yara_set;
+
+struct scan_opts {
+	const struct engine *engine;       /* required */
+	const struct typosquat *typosquat; /* NULL: no repository name check */
+	uint64_t max_file_size;            /* 0: SCAN_MAX_FILE_SIZE_DEFAULT */
+	bool show_secrets;
+	const struct walk_opts *walk;  /* limits and progress for image_walk */
+	const struct intel_set *intel; /* feeds and built-in lists; NULL: no network
+	                                  indicators, no file-hash matching */
+	const struct yara_set *yara;   /* NULL: no YARA rules */
+};
+
+struct scan_stats {
+	uint64_t bytes;         /* uncompressed layer bytes walked */
+	uint64_t files;         /* regular files */
+	uint64_t truncated;     /* files longer than max_file_size (scanned in part) */
+	uint64_t pkgdb_entries; /* (path, checksum) pairs read from package databases */
+	double seconds;
+};
+
+/* Scans img, adding its findings to out (statuses resolved). On failure
+ * returns the negative code with the message set; whatever was added to out
+ * must then be discarded by the caller (a failed walk is never trusted). */
+int scan_image(struct findings *out, struct scan_stats *stats, struct image *img,
+               const struct scan_opts *opts);
+
+#endif
