@@ -24,7 +24,7 @@ struct cli_image_opts {
 };
 
 #define CLI_IMAGE_USAGE                                                                            \
-	"  --platform OS/ARCH[/VARIANT]  image of an index to use (default linux/amd64)\n"        \
+	"  --platform OS/ARCH[/VARIANT]  image of an index to use (default linux/amd64)\n"         \
 	"  --all-platforms               every platform image of an index\n"                       \
 	"  --creds USER:PASS             registry credentials (else ~/.docker/config.json)\n"      \
 	"  --insecure                    allow plain http and unverified TLS\n"                    \
@@ -32,7 +32,8 @@ struct cli_image_opts {
 	"  --timeout SECONDS             bound on each registry request with retries (600)\n"      \
 	"  --retries N                   retries on 5xx, 429 and dropped connections (5)\n"        \
 	"  --stall SECONDS               resume a transfer that received nothing this long (30)\n" \
-	"  --limit NAME=VALUE            override a limit (manifest-bytes, config-bytes, layers,\n" \
+	"  --limit NAME=VALUE            override a limit (manifest-bytes, config-bytes, "         \
+	"layers,\n"                                                                                \
 	"                                entries, path-length, total-bytes, ratio, json-depth)\n"  \
 	"  -q, --quiet                   no progress output\n"
 

@@ -16,18 +16,18 @@
 #include <time.h>
 
 static const char inspect_usage[] =
-	"usage: dredge inspect REF [--json] [--walk [--files]] [options]\n\n"
-	"Shows the manifest digest, platform, config, layers (digest, media type, sizes,\n"
-	"diff_id, the instruction that created it) and the Dockerfile reconstructed\n"
-	"from history. REF: docker://HOST/NAME:TAG|@DIGEST, NAME[:TAG] (Docker Hub),\n"
-	"docker-archive:FILE[:NAME:TAG|:@N], oci:DIR[:TAG], oci-archive:FILE[:TAG].\n\n"
-	"  --json                        JSON (schema dredge.inspect/v1); an array with\n"
-	"                                --all-platforms\n"
-	"  --walk                        stream every layer: verify blob digests, sizes and\n"
-	"                                diff_ids, count files\n"
-	"  --files                       with --walk, list every tar entry (JSON: with the\n"
-	"                                sha256 of each regular file)\n"
-	"  --show-secrets                print Env values whose names look secret\n" CLI_IMAGE_USAGE;
+    "usage: dredge inspect REF [--json] [--walk [--files]] [options]\n\n"
+    "Shows the manifest digest, platform, config, layers (digest, media type, sizes,\n"
+    "diff_id, the instruction that created it) and the Dockerfile reconstructed\n"
+    "from history. REF: docker://HOST/NAME:TAG|@DIGEST, NAME[:TAG] (Docker Hub),\n"
+    "docker-archive:FILE[:NAME:TAG|:@N], oci:DIR[:TAG], oci-archive:FILE[:TAG].\n\n"
+    "  --json                        JSON (schema dredge.inspect/v1); an array with\n"
+    "                                --all-platforms\n"
+    "  --walk                        stream every layer: verify blob digests, sizes and\n"
+    "                                diff_ids, count files\n"
+    "  --files                       with --walk, list every tar entry (JSON: with the\n"
+    "                                sha256 of each regular file)\n"
+    "  --show-secrets                print Env values whose names look secret\n" CLI_IMAGE_USAGE;
 
 struct inspect_ctx {
 	bool files;
@@ -60,8 +60,8 @@ static json_t *json_bytes(const char *s)
 
 static bool secret_name(const char *env)
 {
-	static const char *const words[] = {"PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL",
-					    "AUTH", "PRIVATE", "PWD"};
+	static const char *const words[] = {"PASS",       "SECRET", "TOKEN",   "KEY",
+	                                    "CREDENTIAL", "AUTH",   "PRIVATE", "PWD"};
 	size_t n = strcspn(env, "=");
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
@@ -125,9 +125,10 @@ static json_t *file_json(const struct file_event *ev)
 	snprintf(mode, sizeof(mode), "%04o", ev->mode);
 	json_object_set_new(f, "layer", json_integer((json_int_t)ev->layer_index));
 	json_object_set_new(f, "path", json_bytes(ev->path));
-	json_object_set_new(f, "type", json_string(ev->whiteout ? "whiteout"
-						   : ev->opaque ? "opaque"
-								: file_type_name(ev->type)));
+	json_object_set_new(f, "type",
+	                    json_string(ev->whiteout ? "whiteout"
+	                                : ev->opaque ? "opaque"
+	                                             : file_type_name(ev->type)));
 	json_object_set_new(f, "mode", json_string(mode));
 	json_object_set_new(f, "uid", json_integer(ev->uid));
 	json_object_set_new(f, "gid", json_integer(ev->gid));
@@ -154,7 +155,9 @@ static int sink_file(void *ctx, const struct file_event *ev, bool *want)
 
 		snprintf(mode, sizeof(mode), "%04o", ev->mode);
 		printf("%zu %-8s %s %5lld:%-5lld %12llu %s%s%s\n", ev->layer_index,
-		       ev->whiteout ? "whiteout" : ev->opaque ? "opaque" : file_type_name(ev->type),
+		       ev->whiteout ? "whiteout"
+		       : ev->opaque ? "opaque"
+		                    : file_type_name(ev->type),
 		       mode, (long long)ev->uid, (long long)ev->gid, (unsigned long long)ev->size,
 		       ev->path, ev->link_target ? " -> " : "",
 		       ev->link_target ? ev->link_target : "");
@@ -188,7 +191,7 @@ static int sink_file_end(void *ctx, const struct file_event *ev)
 	sha256_final(&c->file_hash, d);
 	c->hashing = false;
 	json_object_set_new(json_array_get(c->file_list, json_array_size(c->file_list) - 1),
-			    "sha256", json_string(d));
+	                    "sha256", json_string(d));
 	return 0;
 }
 
@@ -206,14 +209,13 @@ static json_t *image_json(const struct image *img, bool walked, double seconds, 
 	json_object_set_new(o, "schema", json_string("dredge.inspect/v1"));
 	json_object_set_new(o, "reference", json_string(img->src->display));
 	json_object_set_new(o, "transport", json_string(img->src->ops->name));
-	json_object_set_new(o, "manifest_digest", img->manifest_digest
-							  ? json_string(img->manifest_digest)
-							  : json_null());
+	json_object_set_new(o, "manifest_digest",
+	                    img->manifest_digest ? json_string(img->manifest_digest) : json_null());
 	json_object_set_new(o, "manifest_media_type", json_bytes(img->manifest_media_type));
 	json_object_set_new(o, "index_digest",
-			    img->index_digest ? json_string(img->index_digest) : json_null());
-	json_object_set_new(o, "platform", json_string(platform_format(&img->platform, plat,
-								       sizeof(plat))));
+	                    img->index_digest ? json_string(img->index_digest) : json_null());
+	json_object_set_new(o, "platform",
+	                    json_string(platform_format(&img->platform, plat, sizeof(plat))));
 	json_object_set_new(o, "config_digest", json_string(img->config_digest));
 	json_object_set_new(o, "config_size", json_integer(img->config_size));
 
@@ -253,14 +255,15 @@ static json_t *image_json(const struct image *img, bool walked, double seconds, 
 		json_object_set_new(lj, "media_type", json_bytes(l->desc.media_type));
 		json_object_set_new(lj, "size", json_integer(l->desc.size));
 		json_object_set_new(lj, "diff_id", json_string(l->diff_id));
-		json_object_set_new(lj, "created_by", l->history ? json_bytes(l->history->instruction)
-								 : json_null());
+		json_object_set_new(lj, "created_by",
+		                    l->history ? json_bytes(l->history->instruction) : json_null());
 		if (walked) {
 			json_object_set_new(lj, "uncompressed_size",
-					    json_integer((json_int_t)l->uncompressed_bytes));
+			                    json_integer((json_int_t)l->uncompressed_bytes));
 			json_object_set_new(lj, "entries", json_integer((json_int_t)l->entries));
 			json_object_set_new(lj, "files", json_integer((json_int_t)l->files));
-			json_object_set_new(lj, "whiteouts", json_integer((json_int_t)l->whiteouts));
+			json_object_set_new(lj, "whiteouts",
+			                    json_integer((json_int_t)l->whiteouts));
 			json_object_set_new(lj, "verified", json_boolean(l->walked));
 			csize += l->compressed_bytes;
 			usize += l->uncompressed_bytes;
@@ -276,7 +279,8 @@ static json_t *image_json(const struct image *img, bool walked, double seconds, 
 		json_object_set_new(hj, "created", json_bytes(h->created));
 		json_object_set_new(hj, "created_by", json_bytes(h->created_by));
 		json_object_set_new(hj, "empty_layer", json_boolean(h->empty_layer));
-		json_object_set_new(hj, "layer", h->layer >= 0 ? json_integer(h->layer) : json_null());
+		json_object_set_new(hj, "layer",
+		                    h->layer >= 0 ? json_integer(h->layer) : json_null());
 		json_object_set_new(hj, "instruction", json_bytes(h->instruction));
 		json_array_append_new(hist, hj);
 	}
@@ -348,7 +352,8 @@ static void print_text(const struct image *img, bool walked, double seconds, boo
 	for (size_t i = 0; i < img->n_layers; i++) {
 		const struct layer *l = &img->layers[i];
 		char d[20], files[24] = "";
-		const char *by = l->history && l->history->instruction ? l->history->instruction : "";
+		const char *by =
+		    l->history && l->history->instruction ? l->history->instruction : "";
 		int by_len = (int)strcspn(by, "\n");
 
 		if (by_len > 60)
@@ -362,8 +367,8 @@ static void print_text(const struct image *img, bool walked, double seconds, boo
 		} else {
 			b[0] = '\0';
 		}
-		printf("  %-3zu %-19s %-9s %10s %12s %8s  %.*s%s\n", i, digest_short(l->desc.digest, d),
-		       short_media_type(l->desc.media_type),
+		printf("  %-3zu %-19s %-9s %10s %12s %8s  %.*s%s\n", i,
+		       digest_short(l->desc.digest, d), short_media_type(l->desc.media_type),
 		       l->desc.size >= 0 ? str_human_bytes((uint64_t)l->desc.size, a) : "?", b,
 		       files, by_len, by, strlen(by) > (size_t)by_len ? "…" : "");
 	}
@@ -377,10 +382,11 @@ static void print_text(const struct image *img, bool walked, double seconds, boo
 	}
 	buf_release(&df);
 	if (walked)
-		printf("\nVerified: blob digests, sizes and diff_ids of %zu layer%s (%s compressed, %s, "
+		printf("\nVerified: blob digests, sizes and diff_ids of %zu layer%s (%s "
+		       "compressed, %s, "
 		       "%llu entries, %.2f s)\n",
-		       img->n_layers, img->n_layers == 1 ? "" : "s", str_human_bytes(csize, a), str_human_bytes(usize, b),
-		       (unsigned long long)entries, seconds);
+		       img->n_layers, img->n_layers == 1 ? "" : "s", str_human_bytes(csize, a),
+		       str_human_bytes(usize, b), (unsigned long long)entries, seconds);
 }
 
 static double mono_now(void)

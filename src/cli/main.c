@@ -23,14 +23,14 @@ static const struct command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: dredge COMMAND [OPTIONS] ...\n\n"
-		   "dredge finds malicious content in container images and registries.\n\n"
-		   "commands:\n");
+	           "dredge finds malicious content in container images and registries.\n\n"
+	           "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`dredge COMMAND --help` describes a command's options.\n"
-		   "exit codes: 0 ok, 1 findings/failure, 2 usage, 3 not found, 4 network,\n"
-		   "5 auth, 6 digest mismatch, 7 limit exceeded, 8 malformed input,\n"
-		   "9 unsupported, 10 local I/O\n");
+	           "exit codes: 0 ok, 1 findings/failure, 2 usage, 3 not found, 4 network,\n"
+	           "5 auth, 6 digest mismatch, 7 limit exceeded, 8 malformed input,\n"
+	           "9 unsupported, 10 local I/O\n");
 }
 
 int main(int argc, char **argv)

@@ -29,8 +29,8 @@ void progress_walk(void *ctx, const struct walk_progress *p)
 	else
 		snprintf(b, sizeof(b), "?");
 	fprintf(stderr, "\r\033[K%s layer %zu/%zu  %s / %s  %s/s  %s inflated  %llu entries",
-		s->label ? s->label : "", p->layer + 1, p->n_layers, a, b, rate, c,
-		(unsigned long long)p->entries);
+	        s->label ? s->label : "", p->layer + 1, p->n_layers, a, b, rate, c,
+	        (unsigned long long)p->entries);
 	fflush(stderr);
 	s->drawn = true;
 	if (p->done)

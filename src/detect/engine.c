@@ -632,6 +632,8 @@ static void copy_bytes(const struct engine_scan *s, unsigned char *dst, uint64_t
 
 		if (n > s->chunk_base - from)
 			n = (size_t)(s->chunk_base - from);
+		if (n > to - from)
+			n = (size_t)(to - from);
 		memcpy(dst, s->ring + at, n);
 		dst += n;
 		from += n;
@@ -842,16 +844,17 @@ static void report(struct engine_scan *s, uint32_t ci, const unsigned char *valu
 }
 
 /* Runs rule ci's regex over subject[start_off..n) and reports matches that
- * end after done_to (absolute offsets: subject[0] is at base). */
+ * end after done_to (absolute offsets: subject[0] is at base). match_opts is
+ * PCRE2_NOTBOL when subject[0] does not begin a line. */
 static void confirm_regex(struct engine_scan *s, uint32_t ci, const unsigned char *subject,
                           size_t n, size_t start_off, uint64_t base, uint64_t done_to,
-                          const struct where *w0)
+                          const struct where *w0, uint32_t match_opts)
 {
 	const struct crule *c = &s->e->cr[ci];
 	size_t off = start_off;
 
 	while (off <= n) {
-		int m = pcre2_match(c->re, (PCRE2_SPTR)subject, n, off, 0, s->md, NULL);
+		int m = pcre2_match(c->re, (PCRE2_SPTR)subject, n, off, match_opts, s->md, NULL);
 		PCRE2_SIZE *ov;
 		size_t ms, me, vs, ve;
 		struct where w = *w0;
@@ -897,6 +900,8 @@ static void confirm_hit(struct engine_scan *s, uint32_t ci, uint64_t end, uint64
 {
 	const struct rule *r = s->e->cr[ci].r;
 	uint64_t lo = avail_start(s), from, ctx;
+	unsigned char before = 0;
+	bool bol;
 	struct where w;
 
 	touch(s, ci);
@@ -908,11 +913,19 @@ static void confirm_hit(struct engine_scan *s, uint32_t ci, uint64_t end, uint64
 	ctx = from > ENGINE_PRE_CONTEXT ? from - ENGINE_PRE_CONTEXT : 0;
 	if (ctx < lo)
 		ctx = lo;
+	/* the window begins a line only at the start of the file or after a
+	 * newline that is still in the ring */
+	if (ctx > lo) {
+		copy_bytes(s, &before, ctx - 1, ctx);
+		bol = before == '\n';
+	} else {
+		bol = ctx == 0;
+	}
 	copy_bytes(s, s->subj, ctx, subject_end);
 	where_file(s, &w);
 	w.content = true;
 	confirm_regex(s, ci, s->subj, (size_t)(subject_end - ctx), (size_t)(from - ctx), ctx,
-	              s->scanned_to[ci], &w);
+	              s->scanned_to[ci], &w, bol ? 0 : PCRE2_NOTBOL);
 	s->scanned_to[ci] = subject_end;
 }
 
@@ -1100,7 +1113,7 @@ static int path_hit(unsigned int id, unsigned long long from, unsigned long long
 
 		where_file(s, &w);
 		confirm_regex(s, p->idx, (const unsigned char *)s->path, strlen(s->path), 0, 0, 0,
-		              &w);
+		              &w, 0);
 	}
 	return 0;
 }
@@ -1256,8 +1269,8 @@ int engine_scan_string(struct engine_scan *s, enum rule_kind kind, const char *l
 		if (!(c->r->kinds & kind))
 			continue;
 		if (c->re) {
-			confirm_regex(s, (uint32_t)ci, (const unsigned char *)str, len, 0, 0, 0,
-			              &w);
+			confirm_regex(s, (uint32_t)ci, (const unsigned char *)str, len, 0, 0, 0, &w,
+			              0);
 			continue;
 		}
 		struct buf ev = BUF_INIT;

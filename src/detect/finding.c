@@ -11,7 +11,7 @@ static const char *const category_names[] = {CATEGORY_LIST(CATEGORY_NAME)};
 
 static const char *const severity_names[] = {"info", "low", "medium", "high", "critical"};
 static const char *const status_names[] = {"active", "removed-in-later-layer", "package-shipped",
-					   "example"};
+                                           "example"};
 static const char *const source_names[] = {"file", "config", "history", "metadata"};
 
 const char *severity_name(enum severity s)
@@ -68,7 +68,7 @@ void finding_release(struct finding *f)
 }
 
 void finding_init(struct finding *f, const char *rule, enum category c, enum severity s,
-		  const char *title)
+                  const char *title)
 {
 	memset(f, 0, sizeof(*f));
 	f->rule = xstrdup(rule);
@@ -78,7 +78,7 @@ void finding_init(struct finding *f, const char *rule, enum category c, enum sev
 }
 
 void finding_add_location(struct finding *f, enum loc_source src, const char *layer,
-			  long layer_index, const char *path, long line, const char *field)
+                          long layer_index, const char *path, long line, const char *field)
 {
 	struct location *l;
 

@@ -34,31 +34,31 @@ enum loc_source { LOC_FILE, LOC_CONFIG, LOC_HISTORY, LOC_METADATA };
 
 enum finding_status {
 	ST_ACTIVE,
-	ST_REMOVED,          /* "removed-in-later-layer": still in the image */
-	ST_PACKAGE_SHIPPED,  /* vouched for by the image's package database */
-	ST_EXAMPLE,          /* documented example, placeholder or test fixture */
+	ST_REMOVED,         /* "removed-in-later-layer": still in the image */
+	ST_PACKAGE_SHIPPED, /* vouched for by the image's package database */
+	ST_EXAMPLE,         /* documented example, placeholder or test fixture */
 };
 
 struct location {
 	enum loc_source source;
-	char *layer;  /* layer digest (diff_id or blob digest) or NULL */
+	char *layer;      /* layer digest (diff_id or blob digest) or NULL */
 	long layer_index; /* -1 when not a layer */
-	char *path;   /* file path, NULL for config/history/metadata */
-	long line;    /* 1-based, 0 unknown */
-	char *field;  /* "Env[3]", "history[5].created_by", "full_description", … */
+	char *path;       /* file path, NULL for config/history/metadata */
+	long line;        /* 1-based, 0 unknown */
+	char *field;      /* "Env[3]", "history[5].created_by", "full_description", … */
 };
 
 struct finding {
-	char *rule;     /* stable id, e.g. "aws-access-key-id" */
+	char *rule; /* stable id, e.g. "aws-access-key-id" */
 	enum category category;
 	enum severity severity;
 	char *title;
 	struct location *locs;
 	size_t n_locs;
-	char *evidence; /* already redacted where it is a secret */
+	char *evidence;                   /* already redacted where it is a secret */
 	char fingerprint[DIGEST_STR_LEN]; /* sha256 of the matched value */
 	enum finding_status status;
-	bool strong;    /* strong evidence: alone makes the verdict malicious */
+	bool strong; /* strong evidence: alone makes the verdict malicious */
 };
 
 /* A set of findings; adding one with the same rule and fingerprint as an
@@ -80,9 +80,9 @@ void findings_release(struct findings *fs);
 void finding_release(struct finding *f);
 /* Helpers to build one finding. The strings are copied. */
 void finding_init(struct finding *f, const char *rule, enum category c, enum severity s,
-		  const char *title);
+                  const char *title);
 void finding_add_location(struct finding *f, enum loc_source src, const char *layer,
-			  long layer_index, const char *path, long line, const char *field);
+                          long layer_index, const char *path, long line, const char *field);
 /* Sets the fingerprint from the matched value and the evidence to its
  * redacted form unless show is true: "AKIA…[20 chars, sha256:1a2b3c4d]". */
 void finding_set_secret(struct finding *f, const char *value, size_t len, bool show);

@@ -1,4 +1,5 @@
 #include "detect/links.h"
+#include "util/limits.h"
 #include "util/embed.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -14,9 +15,8 @@
 #include <string.h>
 
 #define BLOCK_SIZE (16u * 1024)
-#define MAX_HTML   (1u << 20) /* HTML bytes of one text handed to gumbo */
-#define MD_PAD     64         /* zero bytes after the text md4c parses */
-#define SET_BITS   12         /* shortener set: 4096 slots */
+#define MD_PAD     64 /* zero bytes after the text md4c parses */
+#define SET_BITS   12 /* shortener set: 4096 slots */
 
 struct links_block {
 	struct links_block *next;
@@ -889,7 +889,7 @@ static int md_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
 		                                            : size;
 	if (type == MD_TEXT_NORMAL || type == MD_TEXT_CODE) {
 		scan_bare(c->out, c->lk, text, size);
-	} else if (type == MD_TEXT_HTML && c->html_len + size + 1 < MAX_HTML) {
+	} else if (type == MD_TEXT_HTML && c->html_len + size + 1 < LINKS_MAX_HTML) {
 		XGROW(c->html, c->html_alloc, c->html_len + size + 2);
 		memcpy(c->html + c->html_len, text, size);
 		c->html_len += size;

@@ -13,12 +13,10 @@
 #ifndef DREDGE_LINKS_H
 #define DREDGE_LINKS_H
 
+#include "util/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
-
-#define LINKS_MAX      256  /* links kept from one text */
-#define LINKS_MAX_HOPS 5    /* redirects unwrapped from one link */
-#define LINKS_MAX_URL  4096 /* bytes of one URL */
 
 enum link_flag {
 	LINK_MARKDOWN = 1u << 0,       /* a Markdown link or autolink */

@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-
 struct loader {
 	struct rules *rs;
 	const char *name; /* pack file name for messages */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TS_SHORT    4   /* names this long or shorter need an exact transformation */
+#define TS_SHORT 4 /* names this long or shorter need an exact transformation */
 
 enum ts_tech {
 	TECH_NONE,

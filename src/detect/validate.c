@@ -20,7 +20,6 @@
 #include <strings.h>
 #include <time.h>
 
-
 void validate__ok(struct validation *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static bool is_b64c(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

@@ -7,17 +7,17 @@
 /* ---- Keccak-256 ---------------------------------------------------------- */
 
 static const uint64_t keccak_rc[24] = {
-	0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL, 0x8000000080008000ULL,
-	0x000000000000808bULL, 0x0000000080000001ULL, 0x8000000080008081ULL, 0x8000000000008009ULL,
-	0x000000000000008aULL, 0x0000000000000088ULL, 0x0000000080008009ULL, 0x000000008000000aULL,
-	0x000000008000808bULL, 0x800000000000008bULL, 0x8000000000008089ULL, 0x8000000000008003ULL,
-	0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800aULL, 0x800000008000000aULL,
-	0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
+    0x0000000000000001ULL, 0x0000000000008082ULL, 0x800000000000808aULL, 0x8000000080008000ULL,
+    0x000000000000808bULL, 0x0000000080000001ULL, 0x8000000080008081ULL, 0x8000000000008009ULL,
+    0x000000000000008aULL, 0x0000000000000088ULL, 0x0000000080008009ULL, 0x000000008000000aULL,
+    0x000000008000808bULL, 0x800000000000008bULL, 0x8000000000008089ULL, 0x8000000000008003ULL,
+    0x8000000000008002ULL, 0x8000000000000080ULL, 0x000000000000800aULL, 0x800000008000000aULL,
+    0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 /* rho rotation offsets and pi lane order, in the order the lanes are visited */
 static const unsigned keccak_rot[24] = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55, 2,  14,
-					27, 41, 56, 8,  25, 43, 62, 18, 39, 61, 20, 44};
+                                        27, 41, 56, 8,  25, 43, 62, 18, 39, 61, 20, 44};
 static const unsigned keccak_pi[24] = {10, 7,  11, 17, 18, 3, 5,  16, 8,  21, 24, 4,
-				       15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
+                                       15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
 
 static uint64_t rotl64(uint64_t x, unsigned n)
 {
@@ -100,7 +100,7 @@ static int b58_digit(char c)
 }
 
 static void set(struct validation *out, enum validation_result r, enum severity sev,
-		const char *reason)
+                const char *reason)
 {
 	memset(out, 0, sizeof(*out));
 	out->result = r;
@@ -161,8 +161,8 @@ static int xmr_decode(uint8_t *out, size_t cap, const char *s, size_t len)
 	return (int)n;
 }
 
-void validate__monero_address(struct validation *out, const char *v, size_t len,
-			      const char *ctx, size_t ctx_len)
+void validate__monero_address(struct validation *out, const char *v, size_t len, const char *ctx,
+                              size_t ctx_len)
 {
 	uint8_t raw[96], hash[32];
 	int n;
@@ -191,7 +191,12 @@ void validate__monero_address(struct validation *out, const char *v, size_t len,
 	case 42:
 		set(out, VALIDATION_OK, SEV_HIGH, "Monero subaddress, checksum verified");
 		break;
-	case 53: case 54: case 63: case 24: case 25: case 36:
+	case 53:
+	case 54:
+	case 63:
+	case 24:
+	case 25:
+	case 36:
 		set(out, VALIDATION_WEAK, SEV_LOW, "Monero testnet/stagenet address");
 		break;
 	default:
@@ -289,8 +294,8 @@ static void segwit(struct validation *out, const char *v, size_t len)
 	set(out, VALIDATION_OK, SEV_MEDIUM, "Bitcoin segwit address, checksum verified");
 }
 
-void validate__bitcoin_address(struct validation *out, const char *v, size_t len,
-			       const char *ctx, size_t ctx_len)
+void validate__bitcoin_address(struct validation *out, const char *v, size_t len, const char *ctx,
+                               size_t ctx_len)
 {
 	uint8_t raw[64], h1[32], h2[32];
 	unsigned int hl = 0;
@@ -316,8 +321,8 @@ void validate__bitcoin_address(struct validation *out, const char *v, size_t len
 
 /* ---- Ethereum ------------------------------------------------------------ */
 
-void validate__ethereum_address(struct validation *out, const char *v, size_t len,
-				const char *ctx, size_t ctx_len)
+void validate__ethereum_address(struct validation *out, const char *v, size_t len, const char *ctx,
+                                size_t ctx_len)
 {
 	char lower[40];
 	uint8_t hash[32];
@@ -344,7 +349,8 @@ void validate__ethereum_address(struct validation *out, const char *v, size_t le
 	if (!(has_upper && has_lower)) {
 		/* all one case: no checksum to verify; a 40-hex value is too
 		 * common (hashes) to trust without one */
-		set(out, VALIDATION_WEAK, SEV_LOW, "Ethereum-shaped address without EIP-55 checksum");
+		set(out, VALIDATION_WEAK, SEV_LOW,
+		    "Ethereum-shaped address without EIP-55 checksum");
 		return;
 	}
 	wallet_keccak256(hash, lower, 40);

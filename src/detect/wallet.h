@@ -14,11 +14,11 @@
 /* Keccak-256 as Ethereum and Monero use it (original padding, not SHA3). */
 void wallet_keccak256(uint8_t out[32], const void *data, size_t len);
 
-void validate__monero_address(struct validation *out, const char *v, size_t len,
-			      const char *ctx, size_t ctx_len);
-void validate__bitcoin_address(struct validation *out, const char *v, size_t len,
-			       const char *ctx, size_t ctx_len);
-void validate__ethereum_address(struct validation *out, const char *v, size_t len,
-				const char *ctx, size_t ctx_len);
+void validate__monero_address(struct validation *out, const char *v, size_t len, const char *ctx,
+                              size_t ctx_len);
+void validate__bitcoin_address(struct validation *out, const char *v, size_t len, const char *ctx,
+                               size_t ctx_len);
+void validate__ethereum_address(struct validation *out, const char *v, size_t len, const char *ctx,
+                                size_t ctx_len);
 
 #endif

@@ -37,7 +37,7 @@ void image_free(struct image *img)
  * asked by, if any. *digest_out is the document's digest (NULL when
  * synthetic). */
 static int fetch_manifest(struct source *src, const char *reference, struct buf *body,
-			  char **media_type, char **digest_out)
+                          char **media_type, char **digest_out)
 {
 	char got[DIGEST_STR_LEN];
 	bool synthetic = false;
@@ -56,7 +56,7 @@ static int fetch_manifest(struct source *src, const char *reference, struct buf 
 		*media_type = NULL;
 		buf_release(body);
 		return err_set(DR_EDIGEST, "manifest '%s': digest mismatch: content hashes to '%s'",
-			       reference, got);
+		               reference, got);
 	}
 	*digest_out = xstrdup(got);
 	return 0;
@@ -64,8 +64,8 @@ static int fetch_manifest(struct source *src, const char *reference, struct buf 
 
 /* Builds the image for one image manifest. */
 static int image_from_manifest(struct image **out, struct source *src, const struct manifest *m,
-			       const char *digest, const char *index_digest,
-			       const struct platform *index_platform)
+                               const char *digest, const char *index_digest,
+                               const struct platform *index_platform)
 {
 	struct image *img = xcalloc(1, sizeof(*img));
 	struct buf cfg = BUF_INIT;
@@ -79,12 +79,12 @@ static int image_from_manifest(struct image **out, struct source *src, const str
 	img->index_digest = index_digest ? xstrdup(index_digest) : NULL;
 	if (!is_image_config(m->config.media_type)) {
 		rc = err_set(DR_EUNSUPPORTED,
-			     "'%s' is not a container image: its config is '%s' (an artifact?)",
-			     src->display, m->config.media_type);
+		             "'%s' is not a container image: its config is '%s' (an artifact?)",
+		             src->display, m->config.media_type);
 		goto done;
 	}
 	rc = source_read_blob(&cfg, src, m->config.digest, m->config.size,
-			      (size_t)src->limits->config_bytes, "config");
+	                      (size_t)src->limits->config_bytes, "config");
 	if (rc)
 		goto done;
 	img->config_digest = xstrdup(m->config.digest);
@@ -97,9 +97,9 @@ static int image_from_manifest(struct image **out, struct source *src, const str
 	img->config_json = buf_detach(&cfg, &img->config_len);
 	if (img->config.diff_ids.n != m->n_layers) {
 		rc = err_set(DR_EFORMAT,
-			     "image '%s': the manifest lists %zu layers but the config has %zu "
-			     "diff_ids",
-			     src->display, m->n_layers, img->config.diff_ids.n);
+		             "image '%s': the manifest lists %zu layers but the config has %zu "
+		             "diff_ids",
+		             src->display, m->n_layers, img->config.diff_ids.n);
 		goto done;
 	}
 	if (index_platform && index_platform->os) {
@@ -139,8 +139,8 @@ static int add_image(struct image ***arr, size_t *n, struct image *img)
 /* Resolves reference (NULL for the source's own) into images appended to
  * arr; depth counts nested indexes. */
 static int resolve(struct image ***arr, size_t *n, struct source *src, const char *reference,
-		   const struct platform *want, bool all, int depth, const char *index_digest,
-		   const struct platform *index_platform)
+                   const struct platform *want, bool all, int depth, const char *index_digest,
+                   const struct platform *index_platform)
 {
 	struct buf body = BUF_INIT;
 	struct manifest m;
@@ -174,11 +174,11 @@ static int resolve(struct image ***arr, size_t *n, struct source *src, const cha
 				continue;
 			found++;
 			rc = resolve(arr, n, src, m.manifests[i].digest, want, all, depth + 1,
-				     digest, &m.manifests[i].platform);
+			             digest, &m.manifests[i].platform);
 		}
 		if (!rc && !found)
 			rc = err_set(DR_ENOTFOUND, "the index of '%s' lists no platform image",
-				     src->display);
+			             src->display);
 	} else {
 		const struct descriptor *d = index_select(&m, want);
 
@@ -197,8 +197,8 @@ done:
 	return rc;
 }
 
-int image_open(struct image ***out, size_t *n_out, struct source *src,
-	       const struct platform *want, bool all)
+int image_open(struct image ***out, size_t *n_out, struct source *src, const struct platform *want,
+               bool all)
 {
 	struct platform def = {"linux", "amd64", NULL};
 	struct image **arr = NULL;

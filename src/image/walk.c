@@ -31,10 +31,10 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#define WALK_BUF_SIZE (1024 * 1024) /* bytes per pool buffer */
-#define WALK_POOL 12                /* buffers in the pool: bounds memory */
-#define WALK_ZSTD_WINDOW_LOG 25     /* 32 MiB: larger zstd windows are refused */
-#define WALK_PROGRESS_NS 200000000  /* progress callback at most every 0.2 s */
+#define WALK_BUF_SIZE        (1024 * 1024) /* bytes per pool buffer */
+#define WALK_POOL            12            /* buffers in the pool: bounds memory */
+#define WALK_ZSTD_WINDOW_LOG 25            /* 32 MiB: larger zstd windows are refused */
+#define WALK_PROGRESS_NS     200000000     /* progress callback at most every 0.2 s */
 
 enum item_kind { ITEM_COMPRESSED, ITEM_PLAIN, ITEM_END };
 
@@ -54,12 +54,12 @@ struct queue {
 struct pipeline {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned char *arena;      /* WALK_POOL buffers of WALK_BUF_SIZE */
-	int refs[WALK_POOL];       /* readers still holding each buffer */
+	unsigned char *arena;           /* WALK_POOL buffers of WALK_BUF_SIZE */
+	int refs[WALK_POOL];            /* readers still holding each buffer */
 	unsigned char *pool[WALK_POOL]; /* free buffers */
 	size_t n_free;
-	struct queue to_walker;    /* uncompressed buffers, in order */
-	struct queue to_hasher;    /* compressed and uncompressed buffers, in order */
+	struct queue to_walker; /* uncompressed buffers, in order */
+	struct queue to_hasher; /* compressed and uncompressed buffers, in order */
 	bool cancel;
 	/* inflater results */
 	int status;
@@ -183,7 +183,7 @@ static void *hasher_main(void *arg)
 /* ---- inflater thread ----------------------------------------------------- */
 
 static int inflater_fail(struct pipeline *p, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int inflater_fail(struct pipeline *p, int code, const char *fmt, ...)
 {
@@ -223,15 +223,19 @@ static int account_out(struct pipeline *p, size_t n)
 
 	p->total_out += n;
 	if (p->total_out > p->out_budget) {
-		snprintf(detail, sizeof(detail), "%llu", (unsigned long long)p->limits->total_bytes);
-		return inflater_fail(p, DR_ELIMIT, "layer '%s' inflates past the total-bytes limit of %s bytes", p->blob_name, detail);
+		snprintf(detail, sizeof(detail), "%llu",
+		         (unsigned long long)p->limits->total_bytes);
+		return inflater_fail(p, DR_ELIMIT,
+		                     "layer '%s' inflates past the total-bytes limit of %s bytes",
+		                     p->blob_name, detail);
 	}
 	if (p->codec != CODEC_NONE && p->total_out > DR_RATIO_GRACE &&
 	    p->total_out / (p->total_in ? p->total_in : 1) > p->limits->ratio) {
-		snprintf(detail, sizeof(detail), "%llu",
-			 (unsigned long long)p->limits->ratio);
-		return inflater_fail(p, DR_ELIMIT, "layer '%s' inflates more than %s times its size "
-				     "(decompression bomb? raise --limit ratio=N to allow)", p->blob_name, detail);
+		snprintf(detail, sizeof(detail), "%llu", (unsigned long long)p->limits->ratio);
+		return inflater_fail(p, DR_ELIMIT,
+		                     "layer '%s' inflates more than %s times its size "
+		                     "(decompression bomb? raise --limit ratio=N to allow)",
+		                     p->blob_name, detail);
 	}
 	return 0;
 }
@@ -331,8 +335,11 @@ static int inflate_gzip(struct pipeline *p, unsigned char *first, size_t first_l
 				if (!st->avail_in)
 					break;
 				/* another gzip member, or garbage */
-				if (st->next_in[0] != 0x1f || (st->avail_in > 1 && st->next_in[1] != 0x8b)) {
-					rc = inflater_fail(p, DR_EFORMAT, "layer '%s': %s", p->blob_name, "trailing garbage after the gzip stream");
+				if (st->next_in[0] != 0x1f ||
+				    (st->avail_in > 1 && st->next_in[1] != 0x8b)) {
+					rc = inflater_fail(
+					    p, DR_EFORMAT, "layer '%s': %s", p->blob_name,
+					    "trailing garbage after the gzip stream");
 					goto corrupt;
 				}
 				isal_inflate_reset(st);
@@ -345,7 +352,9 @@ static int inflate_gzip(struct pipeline *p, unsigned char *first, size_t first_l
 			st->avail_out = WALK_BUF_SIZE;
 			r = isal_inflate(st);
 			if (r < 0) {
-				rc = inflater_fail(p, DR_EFORMAT, "layer '%s': corrupt gzip stream: %s", p->blob_name, isal_error_name(r));
+				rc = inflater_fail(p, DR_EFORMAT,
+				                   "layer '%s': corrupt gzip stream: %s",
+				                   p->blob_name, isal_error_name(r));
 				goto corrupt;
 			}
 			produced = WALK_BUF_SIZE - st->avail_out;
@@ -359,7 +368,8 @@ static int inflate_gzip(struct pipeline *p, unsigned char *first, size_t first_l
 			goto done;
 	}
 	if (!finished)
-		rc = inflater_fail(p, DR_EFORMAT, "layer '%s': %s", p->blob_name, "truncated gzip stream");
+		rc = inflater_fail(p, DR_EFORMAT, "layer '%s': %s", p->blob_name,
+		                   "truncated gzip stream");
 	goto done;
 corrupt:
 	if (in) {
@@ -385,8 +395,10 @@ static int inflate_zstd(struct pipeline *p, unsigned char *first, size_t first_l
 	size_t in_len = first_len, last = 0;
 	int rc = 0;
 
-	if (!z || ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, WALK_ZSTD_WINDOW_LOG))) {
-		rc = inflater_fail(p, DR_ERROR, "layer '%s': %s", p->blob_name, "cannot create zstd stream");
+	if (!z ||
+	    ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, WALK_ZSTD_WINDOW_LOG))) {
+		rc = inflater_fail(p, DR_ERROR, "layer '%s': %s", p->blob_name,
+		                   "cannot create zstd stream");
 		goto done;
 	}
 	while (in) {
@@ -401,13 +413,17 @@ static int inflate_zstd(struct pipeline *p, unsigned char *first, size_t first_l
 			last = ZSTD_decompressStream(z, &ob, &ib);
 			if (ZSTD_isError(last)) {
 				bool window = ZSTD_getErrorCode(last) ==
-					      ZSTD_error_frameParameter_windowTooLarge;
+				              ZSTD_error_frameParameter_windowTooLarge;
 
 				if (window) {
-					rc = inflater_fail(p, DR_ELIMIT, "layer '%s': %s", p->blob_name, "zstd window larger than 32 MiB");
+					rc = inflater_fail(p, DR_ELIMIT, "layer '%s': %s",
+					                   p->blob_name,
+					                   "zstd window larger than 32 MiB");
 					goto done;
 				}
-				rc = inflater_fail(p, DR_EFORMAT, "layer '%s': corrupt zstd stream: %s", p->blob_name, ZSTD_getErrorName(last));
+				rc = inflater_fail(p, DR_EFORMAT,
+				                   "layer '%s': corrupt zstd stream: %s",
+				                   p->blob_name, ZSTD_getErrorName(last));
 				goto corrupt;
 			}
 			if (ob.pos && (rc = emit(p, &out, ob.pos)))
@@ -419,7 +435,8 @@ static int inflate_zstd(struct pipeline *p, unsigned char *first, size_t first_l
 			goto done;
 	}
 	if (last != 0)
-		rc = inflater_fail(p, DR_EFORMAT, "layer '%s': %s", p->blob_name, "truncated zstd stream");
+		rc = inflater_fail(p, DR_EFORMAT, "layer '%s': %s", p->blob_name,
+		                   "truncated zstd stream");
 	goto done;
 corrupt:
 	if (in) {
@@ -478,7 +495,7 @@ static void *inflater_main(void *arg)
 	if (n >= 2 && first[0] == 0x1f && first[1] == 0x8b)
 		p->codec = CODEC_GZIP;
 	else if (n >= 4 && first[0] == 0x28 && first[1] == 0xb5 && first[2] == 0x2f &&
-		 first[3] == 0xfd)
+	         first[3] == 0xfd)
 		p->codec = CODEC_ZSTD;
 	else
 		p->codec = CODEC_NONE;
@@ -583,8 +600,8 @@ static void walker_drain(struct walker *w)
 
 const char *file_type_name(enum file_type t)
 {
-	static const char *const names[] = {"reg",  "dir",  "symlink", "hardlink", "chr",
-					    "blk",  "fifo", "sock",    "other"};
+	static const char *const names[] = {"reg", "dir",  "symlink", "hardlink", "chr",
+	                                    "blk", "fifo", "sock",    "other"};
 
 	return names[t];
 }
@@ -647,7 +664,7 @@ static void normalise_path(struct buf *out, const char *raw, bool *unsafe)
 }
 
 static int walk_entries(struct walker *w, struct image *img, size_t index,
-			const struct walk_sink *sink, struct layer *layer)
+                        const struct walk_sink *sink, struct layer *layer)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -660,7 +677,7 @@ static int walk_entries(struct walker *w, struct image *img, size_t index,
 	if (archive_read_open(a, w, NULL, walker_read, NULL) != ARCHIVE_OK) {
 		rc = w->p->status ? w->p->status : DR_EFORMAT;
 		err_set(rc, "layer '%s': %s", w->layer_name,
-			w->p->status ? w->p->errmsg : archive_error_string(a));
+		        w->p->status ? w->p->errmsg : archive_error_string(a));
 		goto done;
 	}
 	for (;;) {
@@ -677,12 +694,12 @@ static int walk_entries(struct walker *w, struct image *img, size_t index,
 				err_copy(w->p->errmsg);
 			else
 				err_set(rc, "layer '%s': malformed tar: %s", w->layer_name,
-					archive_error_string(a));
+				        archive_error_string(a));
 			goto done;
 		}
 		if (++layer->entries > lim->entries) {
-			rc = err_set(DR_ELIMIT, "layer '%s' has more than %llu entries", w->layer_name,
-				     (unsigned long long)lim->entries);
+			rc = err_set(DR_ELIMIT, "layer '%s' has more than %llu entries",
+			             w->layer_name, (unsigned long long)lim->entries);
 			goto done;
 		}
 		raw = archive_entry_pathname(e);
@@ -690,12 +707,12 @@ static int walk_entries(struct walker *w, struct image *img, size_t index,
 			raw = archive_entry_pathname_utf8(e);
 		if (!raw) {
 			rc = err_set(DR_EFORMAT, "layer '%s': tar entry %llu has no readable name",
-				     w->layer_name, (unsigned long long)layer->entries);
+			             w->layer_name, (unsigned long long)layer->entries);
 			goto done;
 		}
 		if (strlen(raw) > lim->path_len) {
 			rc = err_set(DR_ELIMIT, "layer '%s': path longer than %llu bytes: '%.80s…'",
-				     w->layer_name, (unsigned long long)lim->path_len, raw);
+			             w->layer_name, (unsigned long long)lim->path_len, raw);
 			goto done;
 		}
 		normalise_path(&path, raw, &ev.unsafe_path);
@@ -709,11 +726,12 @@ static int walk_entries(struct walker *w, struct image *img, size_t index,
 		ev.mtime = archive_entry_mtime(e);
 		ev.rdev_major = archive_entry_rdevmajor(e);
 		ev.rdev_minor = archive_entry_rdevminor(e);
-		link = ev.type == FT_HARDLINK ? archive_entry_hardlink(e)
-					      : ev.type == FT_SYMLINK ? archive_entry_symlink(e) : NULL;
+		link = ev.type == FT_HARDLINK  ? archive_entry_hardlink(e)
+		       : ev.type == FT_SYMLINK ? archive_entry_symlink(e)
+		                               : NULL;
 		if (link && strlen(link) > lim->path_len) {
 			rc = err_set(DR_ELIMIT, "layer '%s': link target longer than %llu bytes",
-				     w->layer_name, (unsigned long long)lim->path_len);
+			             w->layer_name, (unsigned long long)lim->path_len);
 			goto done;
 		}
 		ev.link_target = link;
@@ -761,7 +779,8 @@ static int walk_entries(struct walker *w, struct image *img, size_t index,
 						err_copy(w->p->errmsg);
 					else
 						err_set(rc, "layer '%s': malformed tar in '%s': %s",
-							w->layer_name, ev.path, archive_error_string(a));
+						        w->layer_name, ev.path,
+						        archive_error_string(a));
 					goto done;
 				}
 				if (n && sink->content &&
@@ -782,7 +801,7 @@ done:
 }
 
 int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
-	       const struct walk_opts *opts)
+               const struct walk_opts *opts)
 {
 	struct layer *layer = &img->layers[index];
 	struct pipeline p;
@@ -801,7 +820,7 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 	layer->entries = layer->files = layer->whiteouts = 0;
 	if (layer->desc.media_type && strstr(layer->desc.media_type, "+encrypted"))
 		return err_set(DR_EUNSUPPORTED, "layer '%s' is encrypted (%s)", layer->desc.digest,
-			       layer->desc.media_type);
+		               layer->desc.media_type);
 	rc = img->src->ops->open_blob(&reader, img->src, layer->desc.digest, layer->desc.size);
 	if (rc)
 		return err_wrap(rc, "cannot read layer '%s'", layer->desc.digest);
@@ -816,8 +835,8 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 	p.out_budget = opts->limits->total_bytes;
 	for (size_t i = 0; i < index; i++)
 		p.out_budget -= p.out_budget > img->layers[i].uncompressed_bytes
-					? img->layers[i].uncompressed_bytes
-					: p.out_budget;
+		                    ? img->layers[i].uncompressed_bytes
+		                    : p.out_budget;
 	p.blob_name = layer->desc.digest;
 	w.p = &p;
 	w.opts = opts;
@@ -861,14 +880,14 @@ verify:
 	}
 	if (layer->desc.size >= 0 && p.total_in != (uint64_t)layer->desc.size) {
 		rc = err_set(DR_EDIGEST,
-			     "layer '%s': size mismatch: descriptor says %lld bytes, blob has %llu",
-			     layer->desc.digest, (long long)layer->desc.size,
-			     (unsigned long long)p.total_in);
+		             "layer '%s': size mismatch: descriptor says %lld bytes, blob has %llu",
+		             layer->desc.digest, (long long)layer->desc.size,
+		             (unsigned long long)p.total_in);
 		goto done;
 	}
 	if (strcmp(blob_digest, layer->desc.digest)) {
 		rc = err_set(DR_EDIGEST, "layer '%s': digest mismatch: blob hashes to '%s'",
-			     layer->desc.digest, blob_digest);
+		             layer->desc.digest, blob_digest);
 		goto done;
 	}
 	if (p.status) {
@@ -882,10 +901,10 @@ verify:
 	}
 	if (!layer->diff_id || strcmp(tar_digest, layer->diff_id)) {
 		rc = err_set(DR_EDIGEST,
-			     "layer '%s': diff_id mismatch: config says '%s', uncompressed tar "
-			     "hashes to '%s'",
-			     layer->desc.digest, layer->diff_id ? layer->diff_id : "(none)",
-			     tar_digest);
+		             "layer '%s': diff_id mismatch: config says '%s', uncompressed tar "
+		             "hashes to '%s'",
+		             layer->desc.digest, layer->diff_id ? layer->diff_id : "(none)",
+		             tar_digest);
 		goto done;
 	}
 	layer->walked = true;

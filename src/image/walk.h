@@ -29,20 +29,20 @@ enum file_type {
 const char *file_type_name(enum file_type t); /* "reg", "dir", "symlink", … */
 
 struct file_event {
-	const char *path;        /* normalised: no leading "./" or "/"; for a
-				    whiteout, the path it deletes */
-	const char *raw_path;    /* as stored in the tar */
+	const char *path;     /* normalised: no leading "./" or "/"; for a
+	                         whiteout, the path it deletes */
+	const char *raw_path; /* as stored in the tar */
 	enum file_type type;
-	uint32_t mode;           /* permission bits with setuid/setgid/sticky */
+	uint32_t mode; /* permission bits with setuid/setgid/sticky */
 	int64_t uid, gid;
 	uint64_t size;           /* content bytes (regular files) */
 	const char *link_target; /* symlink or hardlink target, else NULL */
 	int64_t mtime;
 	uint32_t rdev_major, rdev_minor;
-	bool whiteout;           /* ".wh.name": path is deleted */
-	bool opaque;             /* ".wh..wh..opq": path (a dir) is emptied */
-	bool unsafe_path;        /* absolute or with a ".." component */
-	bool non_utf8;           /* path is not valid UTF-8 */
+	bool whiteout;    /* ".wh.name": path is deleted */
+	bool opaque;      /* ".wh..wh..opq": path (a dir) is emptied */
+	bool unsafe_path; /* absolute or with a ".." component */
+	bool non_utf8;    /* path is not valid UTF-8 */
 	size_t layer_index;
 	const char *layer_digest;
 };
@@ -77,7 +77,7 @@ struct walk_opts {
 
 /* Walks layer i of img, filling img->layers[i] statistics. */
 int layer_walk(struct image *img, size_t i, const struct walk_sink *sink,
-	       const struct walk_opts *opts);
+               const struct walk_opts *opts);
 /* Walks every layer in order, enforcing limits->total_bytes over the image. */
 int image_walk(struct image *img, const struct walk_sink *sink, const struct walk_opts *opts);
 

@@ -50,7 +50,7 @@ static int member_digest_from_name(const char *name, char out[DIGEST_STR_LEN])
 }
 
 static int hash_member(const struct tarindex *t, const struct tar_member *m,
-		       char out[DIGEST_STR_LEN])
+                       char out[DIGEST_STR_LEN])
 {
 	struct blob_reader *r = NULL;
 	struct sha256 h;
@@ -111,7 +111,7 @@ static int select_entry(json_t **out, json_t *list, const struct image_ref *ref,
 	if (ref->archive_index >= 0) {
 		if ((size_t)ref->archive_index >= n)
 			return err_set(DR_ENOTFOUND, "'%s' has %zu images; there is no @%d", path,
-				       n, ref->archive_index);
+			               n, ref->archive_index);
 		*out = json_array_get(list, (size_t)ref->archive_index);
 		return 0;
 	}
@@ -120,11 +120,12 @@ static int select_entry(json_t **out, json_t *list, const struct image_ref *ref,
 			*out = json_array_get(list, 0);
 			return 0;
 		}
-		return err_set(n ? DR_EUSAGE : DR_ENOTFOUND,
-			       n ? "'%s' holds %zu images; name one as docker-archive:FILE:NAME:TAG "
-				   "or docker-archive:FILE:@N"
-				 : "'%s' holds %zu images",
-			       path, n);
+		return err_set(
+		    n ? DR_EUSAGE : DR_ENOTFOUND,
+		    n ? "'%s' holds %zu images; name one as docker-archive:FILE:NAME:TAG "
+		        "or docker-archive:FILE:@N"
+		      : "'%s' holds %zu images",
+		    path, n);
 	}
 	want = canonical_name(ref->archive_ref);
 	for (size_t i = 0; i < n && !*out; i++) {
@@ -145,7 +146,7 @@ static int select_entry(json_t **out, json_t *list, const struct image_ref *ref,
 	}
 	if (!*out)
 		rc = err_set(DR_ENOTFOUND, "no image named '%s' in '%s' (it has %s)",
-			     ref->archive_ref, path, names.len ? names.ptr : "no names");
+		             ref->archive_ref, path, names.len ? names.ptr : "no names");
 	free(want);
 	buf_release(&names);
 	return rc;
@@ -158,20 +159,20 @@ static int build_manifest(struct darchive_source *s)
 
 	buf_init(b, 0);
 	rc |= buf_addf(b,
-		       "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
-		       "\"digest\":\"%s\",\"size\":%llu},\"layers\":[",
-		       MT_DOCKER_V2, MT_DOCKER_CONFIG, s->config_digest,
-		       (unsigned long long)s->config->size);
+	               "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{\"mediaType\":\"%s\","
+	               "\"digest\":\"%s\",\"size\":%llu},\"layers\":[",
+	               MT_DOCKER_V2, MT_DOCKER_CONFIG, s->config_digest,
+	               (unsigned long long)s->config->size);
 	for (size_t i = 0; i < s->n_layers; i++)
 		rc |= buf_addf(b, "%s{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu}",
-			       i ? "," : "", s->layers[i].media_type, s->layers[i].digest,
-			       (unsigned long long)s->layers[i].member->size);
+		               i ? "," : "", s->layers[i].media_type, s->layers[i].digest,
+		               (unsigned long long)s->layers[i].member->size);
 	rc |= buf_adds(b, "]}");
 	return rc ? DR_ELIMIT : 0;
 }
 
 static int darchive_get_manifest(struct source *src, const char *reference, struct buf *out,
-				 char **media_type, bool *synthetic)
+                                 char **media_type, bool *synthetic)
 {
 	struct darchive_source *s = (struct darchive_source *)src;
 
@@ -185,7 +186,7 @@ static int darchive_get_manifest(struct source *src, const char *reference, stru
 }
 
 static int darchive_open_blob(struct blob_reader **out, struct source *src, const char *digest,
-			      int64_t size)
+                              int64_t size)
 {
 	struct darchive_source *s = (struct darchive_source *)src;
 	const struct tar_member *m = NULL;
@@ -222,10 +223,10 @@ static void darchive_free(struct source *src)
 }
 
 static const struct source_ops darchive_ops = {"docker-archive", darchive_get_manifest,
-					       darchive_open_blob, darchive_free};
+                                               darchive_open_blob, darchive_free};
 
 int docker_archive_source_open(struct source **out, const struct image_ref *ref,
-			       const struct limits *limits)
+                               const struct limits *limits)
 {
 	struct darchive_source *s = xcalloc(1, sizeof(*s));
 	struct buf mjson = BUF_INIT, cfg = BUF_INIT;
@@ -241,7 +242,7 @@ int docker_archive_source_open(struct source **out, const struct image_ref *ref,
 	m = tarindex_find(s->tar, "manifest.json");
 	if (!m) {
 		rc = err_set(DR_EFORMAT, "'%s' is not a docker-archive (no manifest.json)",
-			     ref->path);
+		             ref->path);
 		goto fail;
 	}
 	if ((rc = tarindex_read(&mjson, s->tar, m, DR_MAX_SMALL_FILE)))
@@ -258,12 +259,12 @@ int docker_archive_source_open(struct source **out, const struct image_ref *ref,
 	layers = jx_arr(entry, "Layers");
 	if (!config_name || !layers) {
 		rc = err_set(DR_EFORMAT, "'%s': manifest.json entry lacks Config or Layers",
-			     ref->path);
+		             ref->path);
 		goto fail;
 	}
 	if (json_array_size(layers) > limits->layers) {
 		rc = err_set(DR_ELIMIT, "'%s': more than %llu layers", ref->path,
-			     (unsigned long long)limits->layers);
+		             (unsigned long long)limits->layers);
 		goto fail;
 	}
 	if (!(s->config = tarindex_find(s->tar, config_name))) {
@@ -283,7 +284,7 @@ int docker_archive_source_open(struct source **out, const struct image_ref *ref,
 		     !member_digest_from_name(alt.ptr, named)) &&
 		    strcmp(named, s->config_digest)) {
 			rc = err_set(DR_EDIGEST, "'%s': config '%s' hashes to '%s'", ref->path,
-				     config_name, s->config_digest);
+			             config_name, s->config_digest);
 			buf_release(&alt);
 			goto fail;
 		}
@@ -301,7 +302,7 @@ int docker_archive_source_open(struct source **out, const struct image_ref *ref,
 
 		if (!name || !(l->member = tarindex_find(s->tar, name))) {
 			rc = err_set(DR_EFORMAT, "'%s': layer '%s' is missing", ref->path,
-				     name ? name : "(not a string)");
+			             name ? name : "(not a string)");
 			goto fail;
 		}
 		l->media_type = sniff_media_type(s->tar, l->member);

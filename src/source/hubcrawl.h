@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define HUBCRAWL_DEFAULT_API    "https://hub.docker.com"
+#define HUBCRAWL_DEFAULT_API "https://hub.docker.com"
 
 enum hubcrawl_source_kind { HUBCRAWL_NAMESPACE, HUBCRAWL_QUERY };
 

@@ -11,13 +11,11 @@
 #ifndef DREDGE_HUBMETA_H
 #define DREDGE_HUBMETA_H
 
+#include "util/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#define HUBMETA_MAX_LINE  (16u * 1024 * 1024) /* one JSONL line or one page document */
-#define HUBMETA_MAX_ARRAY 4096                /* strings kept from one array field */
-#define HUBMETA_MAX_DEPTH 64                  /* JSON nesting */
 
 /* One repository. Strings are NUL-terminated UTF-8 or NULL when absent or
  * null; numbers are -1 when absent. */

@@ -36,7 +36,7 @@ static int read_dir_file(struct buf *out, const char *dir, const char *rel, size
 	fd = open(path.ptr, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = err_set(errno == ENOENT ? DR_ENOTFOUND : DR_EIO, "cannot open '%s': %s",
-			     path.ptr, strerror(errno));
+		             path.ptr, strerror(errno));
 		goto done;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
@@ -73,7 +73,7 @@ static int oci_read_file(struct buf *out, struct oci_source *s, const char *rel,
 }
 
 static int oci_open_blob(struct blob_reader **out, struct source *src, const char *digest,
-			 int64_t size)
+                         int64_t size)
 {
 	struct oci_source *s = (struct oci_source *)src;
 	struct buf rel = BUF_INIT;
@@ -122,7 +122,7 @@ static void list_tags(struct buf *out, const struct manifest *idx)
 }
 
 static int oci_get_manifest(struct source *src, const char *reference, struct buf *out,
-			    char **media_type, bool *synthetic)
+                            char **media_type, bool *synthetic)
 {
 	struct oci_source *s = (struct oci_source *)src;
 	const struct manifest *idx = &s->index_doc;
@@ -137,7 +137,7 @@ static int oci_get_manifest(struct source *src, const char *reference, struct bu
 		/* a manifest by digest: any blob of the layout */
 		d = find_by_digest(idx, tag);
 		rc = source_read_blob(out, src, tag, d ? d->size : -1,
-				      (size_t)src->limits->manifest_bytes, "manifest");
+		                      (size_t)src->limits->manifest_bytes, "manifest");
 		if (!rc && d && d->media_type)
 			*media_type = xstrdup(d->media_type);
 		return rc;
@@ -149,7 +149,7 @@ static int oci_get_manifest(struct source *src, const char *reference, struct bu
 			if (name && !strcmp(name, tag)) {
 				if (d) {
 					rc = err_set(DR_EFORMAT, "'%s' has two images tagged '%s'",
-						     src->display, tag);
+					             src->display, tag);
 					goto done;
 				}
 				d = &idx->manifests[i];
@@ -158,7 +158,7 @@ static int oci_get_manifest(struct source *src, const char *reference, struct bu
 		if (!d) {
 			list_tags(&tags, idx);
 			rc = err_set(DR_ENOTFOUND, "no image tagged '%s' in '%s' (it has %s)", tag,
-				     s->dir ? s->dir : s->tar->path, tags.ptr);
+			             s->dir ? s->dir : s->tar->path, tags.ptr);
 			goto done;
 		}
 	} else if (idx->n_manifests == 1) {
@@ -181,12 +181,12 @@ static int oci_get_manifest(struct source *src, const char *reference, struct bu
 		}
 		list_tags(&tags, idx);
 		rc = err_set(DR_EUSAGE, "'%s' holds %zu images; name one as %s:TAG (%s)",
-			     src->display, idx->n_manifests, s->dir ? "oci:DIR" : "oci-archive:FILE",
-			     tags.ptr);
+		             src->display, idx->n_manifests,
+		             s->dir ? "oci:DIR" : "oci-archive:FILE", tags.ptr);
 		goto done;
 	}
 	rc = source_read_blob(out, src, d->digest, d->size, (size_t)src->limits->manifest_bytes,
-			      "manifest");
+	                      "manifest");
 	if (!rc && d->media_type)
 		*media_type = xstrdup(d->media_type);
 done:
@@ -210,7 +210,7 @@ static void oci_free(struct source *src)
 
 static const struct source_ops oci_ops = {"oci", oci_get_manifest, oci_open_blob, oci_free};
 static const struct source_ops oci_archive_ops = {"oci-archive", oci_get_manifest, oci_open_blob,
-						  oci_free};
+                                                  oci_free};
 
 int oci_source_open(struct source **out, const struct image_ref *ref, const struct limits *limits)
 {
@@ -221,7 +221,8 @@ int oci_source_open(struct source **out, const struct image_ref *ref, const stru
 	int rc;
 
 	*out = NULL;
-	source__init(&s->base, ref->transport == REF_OCI ? &oci_ops : &oci_archive_ops, ref, limits);
+	source__init(&s->base, ref->transport == REF_OCI ? &oci_ops : &oci_archive_ops, ref,
+	             limits);
 	if (ref->transport == REF_OCI) {
 		struct stat st;
 
@@ -235,7 +236,8 @@ int oci_source_open(struct source **out, const struct image_ref *ref, const stru
 	}
 	rc = oci_read_file(&layout, s, "oci-layout", DR_MAX_SMALL_FILE);
 	if (rc == DR_ENOTFOUND)
-		rc = err_set(DR_EFORMAT, "'%s' is not an OCI layout (no oci-layout file)", ref->path);
+		rc = err_set(DR_EFORMAT, "'%s' is not an OCI layout (no oci-layout file)",
+		             ref->path);
 	if (rc)
 		goto fail;
 	rc = jx_parse(&j, layout.ptr, layout.len, limits->json_depth, "oci-layout");

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 /* Auth-related caps for documents the registry or token server sends. */
-#define REG_USER_AGENT      "dredge/0.1"
+#define REG_USER_AGENT "dredge/0.1"
 /* Docker Hub's key in config.json "auths". */
 #define REG_HUB_AUTH_KEY "https://index.docker.io/v1/"
 

@@ -52,7 +52,7 @@ int blob_reader_mem(struct blob_reader **out, const void *data, size_t len)
 }
 
 int source_open(struct source **out, const struct image_ref *ref, const struct net_opts *net,
-		const struct limits *limits)
+                const struct limits *limits)
 {
 	*out = NULL;
 	switch (ref->transport) {
@@ -85,7 +85,7 @@ static void ref_copy(struct image_ref *dst, const struct image_ref *src)
 }
 
 void source__init(struct source *src, const struct source_ops *ops, const struct image_ref *ref,
-		  const struct limits *limits)
+                  const struct limits *limits)
 {
 	src->ops = ops;
 	src->limits = limits;
@@ -101,7 +101,7 @@ void source__release(struct source *src)
 }
 
 int source_read_blob(struct buf *out, struct source *src, const char *digest, int64_t size,
-		     size_t max, const char *what)
+                     size_t max, const char *what)
 {
 	struct blob_reader *r = NULL;
 	char got[DIGEST_STR_LEN];
@@ -119,8 +119,8 @@ int source_read_blob(struct buf *out, struct source *src, const char *digest, in
 			break;
 		rc = buf_add(out, chunk, n);
 		if (rc) {
-			rc = err_set(DR_ELIMIT, "%s '%s' is larger than the limit of %zu bytes", what,
-				     digest, max);
+			rc = err_set(DR_ELIMIT, "%s '%s' is larger than the limit of %zu bytes",
+			             what, digest, max);
 			break;
 		}
 	}
@@ -129,12 +129,12 @@ int source_read_blob(struct buf *out, struct source *src, const char *digest, in
 	sha256_digest(out->ptr ? out->ptr : "", out->len, got);
 	if (strcmp(got, digest) != 0) {
 		rc = err_set(DR_EDIGEST, "%s '%s': digest mismatch: content hashes to '%s'", what,
-			     digest, got);
+		             digest, got);
 		goto done;
 	}
 	if (size >= 0 && (uint64_t)size != out->len)
 		rc = err_set(DR_EDIGEST, "%s '%s': size mismatch: descriptor says %lld, got %zu",
-			     what, digest, (long long)size, out->len);
+		             what, digest, (long long)size, out->len);
 done:
 	blob_reader_free(r);
 	if (rc)

@@ -51,10 +51,10 @@ struct source_ops {
 	 * document was made up by the source (docker-archive, or an OCI
 	 * index.json) and so has no digest of its own. */
 	int (*get_manifest)(struct source *src, const char *reference, struct buf *out,
-			    char **media_type, bool *synthetic);
+	                    char **media_type, bool *synthetic);
 	/* Opens a blob; size is the descriptor's (-1 unknown). */
 	int (*open_blob)(struct blob_reader **out, struct source *src, const char *digest,
-			 int64_t size);
+	                 int64_t size);
 	void (*free)(struct source *src);
 };
 
@@ -68,24 +68,24 @@ struct source {
 /* Opens the source for ref (copied). limits and net are borrowed and must
  * outlive the source. */
 int source_open(struct source **out, const struct image_ref *ref, const struct net_opts *net,
-		const struct limits *limits);
+                const struct limits *limits);
 void source_free(struct source *src);
 
 /* Reads a whole blob of at most max bytes into out and verifies its digest
  * (and size when size >= 0): DR_EDIGEST names the blob and both digests. */
 int source_read_blob(struct buf *out, struct source *src, const char *digest, int64_t size,
-		     size_t max, const char *what);
+                     size_t max, const char *what);
 
 /* Constructors, one per transport (source.c dispatches). */
 int registry_source_open(struct source **out, const struct image_ref *ref,
-			 const struct net_opts *net, const struct limits *limits);
+                         const struct net_opts *net, const struct limits *limits);
 int oci_source_open(struct source **out, const struct image_ref *ref, const struct limits *limits);
 int docker_archive_source_open(struct source **out, const struct image_ref *ref,
-			       const struct limits *limits);
+                               const struct limits *limits);
 
 /* Sets the common fields of a freshly allocated source. */
 void source__init(struct source *src, const struct source_ops *ops, const struct image_ref *ref,
-		  const struct limits *limits);
+                  const struct limits *limits);
 /* Releases the common fields (for ops->free implementations). */
 void source__release(struct source *src);
 

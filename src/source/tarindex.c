@@ -152,9 +152,10 @@ static int index_build(struct tarindex *t, const struct tar_input *in, uint64_t 
 
 		if ((rc = input_read(in, magic, 2, 0)))
 			goto short_read;
-		if ((magic[0] == 0x1f && magic[1] == 0x8b) || (magic[0] == 0x28 && magic[1] == 0xb5)) {
+		if ((magic[0] == 0x1f && magic[1] == 0x8b) ||
+		    (magic[0] == 0x28 && magic[1] == 0xb5)) {
 			rc = err_set(DR_EFORMAT, "archive '%s' is compressed; decompress it first",
-				     t->path);
+			             t->path);
 			goto done;
 		}
 	}
@@ -174,13 +175,14 @@ static int index_build(struct tarindex *t, const struct tar_input *in, uint64_t 
 		if (all_zero(h))
 			break;
 		if (!checksum_ok(h)) {
-			rc = err_set(DR_EFORMAT, "archive '%s': bad tar header checksum at offset %llu",
-				     t->path, (unsigned long long)off);
+			rc = err_set(DR_EFORMAT,
+			             "archive '%s': bad tar header checksum at offset %llu",
+			             t->path, (unsigned long long)off);
 			goto done;
 		}
 		if (parse_octal(&size, h + 124, 12)) {
 			rc = err_set(DR_EFORMAT, "archive '%s': bad size at offset %llu", t->path,
-				     (unsigned long long)off);
+			             (unsigned long long)off);
 			goto done;
 		}
 		type = (char)h[156];
@@ -195,7 +197,7 @@ static int index_build(struct tarindex *t, const struct tar_input *in, uint64_t 
 
 			if (size > DR_MAX_PATH * 4) {
 				rc = err_set(DR_ELIMIT, "archive '%s': extended header too large",
-					     t->path);
+				             t->path);
 				goto done;
 			}
 			body = xmalloc(size + 1);
@@ -217,18 +219,21 @@ static int index_build(struct tarindex *t, const struct tar_input *in, uint64_t 
 
 				if (!memcmp(h + 257, "ustar", 5) && plen)
 					snprintf(full, sizeof(full), "%.*s/%.*s", (int)plen,
-						 (const char *)h + 345,
-						 (int)strnlen((const char *)h, 100), (const char *)h);
+					         (const char *)h + 345,
+					         (int)strnlen((const char *)h, 100),
+					         (const char *)h);
 				else
 					snprintf(full, sizeof(full), "%.*s",
-						 (int)strnlen((const char *)h, 100), (const char *)h);
+					         (int)strnlen((const char *)h, 100),
+					         (const char *)h);
 				name = normalise_name(full, strlen(full));
 			}
 			if (type == '0' || type == '\0' || type == '7') {
 				if (t->n >= DR_MAX_ARCHIVE_ENTRIES) {
 					free(name);
-					rc = err_set(DR_ELIMIT, "archive '%s' has more than %d members",
-						     t->path, DR_MAX_ARCHIVE_ENTRIES);
+					rc = err_set(DR_ELIMIT,
+					             "archive '%s' has more than %d members",
+					             t->path, DR_MAX_ARCHIVE_ENTRIES);
 					goto done;
 				}
 				XGROW(t->v, t->alloc, t->n + 1);
@@ -260,7 +265,7 @@ int tarindex_open(struct tarindex **out, const char *path)
 	t->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (t->fd < 0) {
 		rc = err_set(errno == ENOENT ? DR_ENOTFOUND : DR_EIO, "cannot open '%s': %s", path,
-			     strerror(errno));
+		             strerror(errno));
 		goto fail;
 	}
 	if (fstat(t->fd, &st) || !S_ISREG(st.st_mode)) {
@@ -324,15 +329,14 @@ const struct tar_member *tarindex_find(const struct tarindex *t, const char *nam
 	return NULL;
 }
 
-int tarindex_read(struct buf *out, const struct tarindex *t, const struct tar_member *m,
-		  size_t max)
+int tarindex_read(struct buf *out, const struct tarindex *t, const struct tar_member *m, size_t max)
 {
 	int rc;
 
 	buf_init(out, max);
 	if (m->size > max)
 		return err_set(DR_ELIMIT, "'%s' in '%s' is larger than %zu bytes", m->name, t->path,
-			       max);
+		               max);
 	if ((rc = buf_add(out, "", 0)))
 		return rc;
 	out->ptr = xrealloc(out->ptr, m->size + 1);
@@ -417,7 +421,7 @@ int file_reader_open_path(struct blob_reader **out, const char *path)
 	*out = NULL;
 	if (fd < 0)
 		return err_set(errno == ENOENT ? DR_ENOTFOUND : DR_EIO, "cannot open '%s': %s",
-			       path, strerror(errno));
+		               path, strerror(errno));
 	f = xcalloc(1, sizeof(*f));
 	f->base.read = file_reader_read;
 	f->base.free = file_reader_free;

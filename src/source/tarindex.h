@@ -33,7 +33,7 @@ void tarindex_free(struct tarindex *t);
 const struct tar_member *tarindex_find(const struct tarindex *t, const char *name);
 /* Reads a whole member of at most max bytes. */
 int tarindex_read(struct buf *out, const struct tarindex *t, const struct tar_member *m,
-		  size_t max);
+                  size_t max);
 
 /* A blob reader over a byte range of a file (fd is borrowed). */
 int file_reader_open(struct blob_reader **out, int fd, uint64_t offset, uint64_t size);

@@ -16,7 +16,10 @@ struct buf {
 	size_t max;
 };
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void buf_init(struct buf *b, size_t max);
 int buf_add(struct buf *b, const void *data, size_t len);

@@ -22,9 +22,8 @@ const char *embed_get(const char *path, size_t *len)
 	return NULL;
 }
 
-int embed_each(const char *prefix, int (*fn)(void *ctx, const char *path, const char *data,
-					      size_t len),
-	       void *ctx)
+int embed_each(const char *prefix,
+               int (*fn)(void *ctx, const char *path, const char *data, size_t len), void *ctx)
 {
 	size_t n = strlen(prefix);
 

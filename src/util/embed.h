@@ -12,8 +12,7 @@ const char *embed_get(const char *path, size_t *len);
 
 /* Calls fn for every embedded file whose path starts with prefix, in build
  * order; stops and returns the first non-zero return of fn. */
-int embed_each(const char *prefix, int (*fn)(void *ctx, const char *path, const char *data,
-					      size_t len),
-	       void *ctx);
+int embed_each(const char *prefix,
+               int (*fn)(void *ctx, const char *path, const char *data, size_t len), void *ctx);
 
 #endif

@@ -9,17 +9,17 @@
 
 enum {
 	DR_OK = 0,
-	DR_ERROR = -1,       /* anything not listed below */
-	DR_EUSAGE = -2,      /* bad command line or option value */
-	DR_ENOTFOUND = -3,   /* image, tag, manifest, blob or file does not exist */
-	DR_ENET = -4,        /* network or registry failure after retries */
-	DR_EAUTH = -5,       /* authentication or authorization refused */
-	DR_EDIGEST = -6,     /* content does not match its digest */
-	DR_ELIMIT = -7,      /* a limit from limits.h was hit */
-	DR_EFORMAT = -8,     /* malformed input: JSON, tar, gzip, reference */
+	DR_ERROR = -1,        /* anything not listed below */
+	DR_EUSAGE = -2,       /* bad command line or option value */
+	DR_ENOTFOUND = -3,    /* image, tag, manifest, blob or file does not exist */
+	DR_ENET = -4,         /* network or registry failure after retries */
+	DR_EAUTH = -5,        /* authentication or authorization refused */
+	DR_EDIGEST = -6,      /* content does not match its digest */
+	DR_ELIMIT = -7,       /* a limit from limits.h was hit */
+	DR_EFORMAT = -8,      /* malformed input: JSON, tar, gzip, reference */
 	DR_EUNSUPPORTED = -9, /* well-formed but not supported (schema 1, …) */
-	DR_EIO = -10,        /* local file system error */
-	DR_ESTOP = -11,      /* a consumer asked to stop early; not an error */
+	DR_EIO = -10,         /* local file system error */
+	DR_ESTOP = -11,       /* a consumer asked to stop early; not an error */
 };
 
 /* Sets the calling thread's message from a printf format; returns code. */

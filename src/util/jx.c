@@ -24,7 +24,7 @@ int jx_parse(json_t **out, const char *data, size_t len, size_t max_depth, const
 		} else if (c == '{' || c == '[') {
 			if (++depth > max_depth)
 				return err_set(DR_ELIMIT, "%s: JSON nesting deeper than %zu", what,
-					       max_depth);
+				               max_depth);
 		} else if ((c == '}' || c == ']') && depth) {
 			depth--;
 		}
@@ -32,7 +32,7 @@ int jx_parse(json_t **out, const char *data, size_t len, size_t max_depth, const
 	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return err_set(DR_EFORMAT, "%s: malformed JSON at line %d column %d: %s", what,
-			       jerr.line, jerr.column, jerr.text);
+		               jerr.line, jerr.column, jerr.text);
 	*out = root;
 	return 0;
 }

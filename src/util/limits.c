@@ -5,8 +5,9 @@
 #include <stddef.h>
 #include <string.h>
 
-const char *const limits_names[] = {"manifest-bytes", "config-bytes", "layers", "entries",
-				    "path-length", "total-bytes", "ratio", "json-depth", NULL};
+const char *const limits_names[] = {"manifest-bytes", "config-bytes", "layers",
+                                    "entries",        "path-length",  "total-bytes",
+                                    "ratio",          "json-depth",   NULL};
 
 void limits_default(struct limits *l)
 {
@@ -22,9 +23,8 @@ void limits_default(struct limits *l)
 
 int limits_set(struct limits *l, const char *assignment)
 {
-	uint64_t *slots[] = {&l->manifest_bytes, &l->config_bytes, &l->layers,
-			     &l->entries,        &l->path_len,     &l->total_bytes,
-			     &l->ratio,          &l->json_depth};
+	uint64_t *slots[] = {&l->manifest_bytes, &l->config_bytes, &l->layers, &l->entries,
+	                     &l->path_len,       &l->total_bytes,  &l->ratio,  &l->json_depth};
 	const char *eq = strchr(assignment, '=');
 	uint64_t v;
 

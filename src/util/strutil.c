@@ -151,7 +151,7 @@ int str_base64_decode(unsigned char **out, size_t *out_len, const char *s, size_
 char *str_base64_encode(const unsigned char *data, size_t len)
 {
 	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char *out = xmalloc((len + 2) / 3 * 4 + 1);
 	size_t o = 0, i = 0;
 

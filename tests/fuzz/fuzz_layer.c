@@ -11,7 +11,7 @@ static const unsigned char *fuzz_data;
 static size_t fuzz_len;
 
 static int fuzz_open_blob(struct blob_reader **out, struct source *src, const char *digest,
-			  int64_t size)
+                          int64_t size)
 {
 	return blob_reader_mem(out, fuzz_data, fuzz_len);
 }

@@ -57,8 +57,9 @@ TEST(digest, check_rejects_bad_forms)
 	CHECK_INT(digest_check("sha256:"), DR_EFORMAT);
 	CHECK_INT(digest_check("sha512:aaaa"), DR_EUNSUPPORTED);
 	CHECK_INT(digest_check("nonsense"), DR_EFORMAT);
-	CHECK_INT(digest_check("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015adx"),
-		  DR_EFORMAT);
+	CHECK_INT(digest_check(
+	              "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015adx"),
+	          DR_EFORMAT);
 }
 
 TEST(strutil, sizes_and_numbers)
@@ -94,10 +95,10 @@ TEST(strutil, utf8_validation)
 {
 	CHECK(str_is_utf8("caf\xc3\xa9", 5));
 	CHECK(!str_is_utf8("caf\xe9", 4));
-	CHECK(!str_is_utf8("\xc0\xaf", 2));         /* overlong */
-	CHECK(!str_is_utf8("\xed\xa0\x80", 3));     /* surrogate */
-	CHECK(str_is_utf8("\xf0\x9f\x90\xb3", 4));  /* whale */
-	CHECK(!str_is_utf8("\xf0\x9f\x90", 3));     /* cut */
+	CHECK(!str_is_utf8("\xc0\xaf", 2));        /* overlong */
+	CHECK(!str_is_utf8("\xed\xa0\x80", 3));    /* surrogate */
+	CHECK(str_is_utf8("\xf0\x9f\x90\xb3", 4)); /* whale */
+	CHECK(!str_is_utf8("\xf0\x9f\x90", 3));    /* cut */
 }
 
 TEST(limits, set_by_name)

@@ -12,14 +12,13 @@ static const unsigned char *blob_data;
 static size_t blob_len;
 
 static int mem_open_blob(struct blob_reader **out, struct source *src, const char *digest,
-			 int64_t size)
+                         int64_t size)
 {
 	return blob_reader_mem(out, blob_data, blob_len);
 }
 
 /* A ustar header + data for one entry, appended to buf. */
-static void tar_add(struct buf *b, const char *name, char type, const char *data,
-		    const char *link)
+static void tar_add(struct buf *b, const char *name, char type, const char *data, const char *link)
 {
 	unsigned char h[512] = {0};
 	size_t n = data ? strlen(data) : 0;
@@ -65,7 +64,7 @@ static int on_file(void *ctx, const struct file_event *ev, bool *want)
 	struct events *e = ctx;
 
 	buf_addf(&e->log, "%s %s%s%s;", file_type_name(ev->type), ev->path,
-		 ev->whiteout ? " (whiteout)" : "", ev->opaque ? " (opaque)" : "");
+	         ev->whiteout ? " (whiteout)" : "", ev->opaque ? " (opaque)" : "");
 	*want = true;
 	return 0;
 }
@@ -76,8 +75,8 @@ static int on_content(void *ctx, const struct file_event *ev, const void *d, siz
 	return 0;
 }
 
-static int walk_blob(struct events *ev, const unsigned char *data, size_t len,
-		     const char *diff_id, struct layer *out_layer)
+static int walk_blob(struct events *ev, const unsigned char *data, size_t len, const char *diff_id,
+                     struct layer *out_layer)
 {
 	static const struct source_ops ops = {"mem", NULL, mem_open_blob, NULL};
 	struct limits lim;
@@ -126,7 +125,7 @@ TEST(walk, uncompressed_events_and_counts)
 	sha256_digest(t.ptr, t.len, diff);
 	CHECK_INT(walk_blob(&ev, (unsigned char *)t.ptr, t.len, diff, &l), 0);
 	CHECK_STR(ev.log.ptr, "dir etc;reg etc/motd;reg etc/old (whiteout);reg var/cache (opaque);"
-			      "symlink abs;");
+	                      "symlink abs;");
 	CHECK_INT(ev.bytes, 6);
 	CHECK_INT(l.entries, 5);
 	CHECK_INT(l.files, 1);

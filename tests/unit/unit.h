@@ -20,7 +20,7 @@ void unit_register(struct unit_test *t);
 #define TEST(module, name)                                                                         \
 	static void test_##module##__##name(int *unit_failed);                                     \
 	static struct unit_test unit_##module##__##name = {#module "::" #name,                     \
-							   test_##module##__##name, NULL};         \
+	                                                   test_##module##__##name, NULL};         \
 	__attribute__((constructor)) static void unit_reg_##module##__##name(void)                 \
 	{                                                                                          \
 		unit_register(&unit_##module##__##name);                                           \
@@ -54,7 +54,7 @@ void unit_register(struct unit_test *t);
 		const char *unit_a = (a), *unit_b = (b);                                           \
 		if (!unit_a || !unit_b || strcmp(unit_a, unit_b) != 0)                             \
 			UNIT_FAIL("%s == \"%s\", expected \"%s\"", #a, unit_a ? unit_a : "(null)", \
-				  unit_b ? unit_b : "(null)");                                     \
+			          unit_b ? unit_b : "(null)");                                     \
 	} while (0)
 
 #define CHECK_NULL(a)                                                                              \
