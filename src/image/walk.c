@@ -260,28 +260,34 @@ static const char *isal_error_name(int rc)
 	}
 }
 
-/* After a corrupt stream, the rest of the blob is still read and queued for
- * hashing, so that the caller can tell a corrupt blob (digest mismatch) from
- * a well-formed blob holding a corrupt stream. */
-static int drain_input(struct pipeline *p)
+/* After a corrupt stream, the current input buffer and the rest of the blob
+ * are still queued for hashing, so that the caller can tell a corrupt blob
+ * (digest mismatch) from a well-formed blob holding a corrupt stream.
+ * Returns a read error, or DR_EFORMAT. */
+static int drain_input(struct pipeline *p, unsigned char **in, size_t in_len)
 {
-	unsigned char *in;
-	size_t in_len;
 	int rc;
 
+	if (*in) {
+		queue_push(p, ITEM_COMPRESSED, *in, in_len);
+		*in = NULL;
+	}
 	for (;;) {
-		if (!(in = pool_get(p)))
-			return 0;
-		if ((rc = read_full(p, in, WALK_BUF_SIZE, &in_len))) {
-			pool_put(p, in);
+		unsigned char *b = pool_get(p);
+		size_t n;
+
+		if (!b)
+			return DR_EFORMAT;
+		if ((rc = read_full(p, b, WALK_BUF_SIZE, &n))) {
+			pool_put(p, b);
 			return rc;
 		}
-		__atomic_fetch_add(&p->total_in, in_len, __ATOMIC_RELAXED);
-		if (!in_len) {
-			pool_put(p, in);
-			return 0;
+		__atomic_fetch_add(&p->total_in, n, __ATOMIC_RELAXED);
+		if (!n) {
+			pool_put(p, b);
+			return DR_EFORMAT;
 		}
-		queue_push(p, ITEM_COMPRESSED, in, in_len);
+		queue_push(p, ITEM_COMPRESSED, b, n);
 	}
 }
 
@@ -372,15 +378,7 @@ static int inflate_gzip(struct pipeline *p, unsigned char *first, size_t first_l
 		                   "truncated gzip stream");
 	goto done;
 corrupt:
-	if (in) {
-		queue_push(p, ITEM_COMPRESSED, in, in_len);
-		in = NULL;
-	}
-	{
-		int drc = drain_input(p);
-
-		rc = drc ? drc : DR_EFORMAT;
-	}
+	rc = drain_input(p, &in, in_len);
 done:
 	pool_put(p, in);
 	pool_put(p, out);
@@ -439,15 +437,7 @@ static int inflate_zstd(struct pipeline *p, unsigned char *first, size_t first_l
 		                   "truncated zstd stream");
 	goto done;
 corrupt:
-	if (in) {
-		queue_push(p, ITEM_COMPRESSED, in, in_len);
-		in = NULL;
-	}
-	{
-		int drc = drain_input(p);
-
-		rc = drc ? drc : DR_EFORMAT;
-	}
+	rc = drain_input(p, &in, in_len);
 done:
 	pool_put(p, in);
 	pool_put(p, out);
