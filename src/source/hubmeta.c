@@ -41,6 +41,24 @@ static void jp_ws(struct jp *j)
 		j->p++;
 }
 
+/* After a member or element: skips white space, then a ',' (returns 1: more
+ * follow) or the closing bracket close (returns 0); anything else fails. */
+static int jp_next(struct jp *j, char close)
+{
+	jp_ws(j);
+	if (j->p < j->end && *j->p == ',') {
+		j->p++;
+		return 1;
+	}
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return 0;
+	}
+	if (j->p >= j->end)
+		return jp_fail(j, "unexpected end of input");
+	return jp_fail(j, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -322,50 +340,61 @@ static int keys_add(struct jp *j, uint64_t *keys, size_t *n, const char *k, size
 
 static int jp_skip(struct jp *j, int depth);
 
+/* Steps over an opening '{' or '[' and white space; true (with the closer
+ * consumed too) when the object or array is empty. */
+static bool jp_open_empty(struct jp *j, char close)
+{
+	j->p++;
+	jp_ws(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return true;
+	}
+	return false;
+}
+
+/* Reads one object key and the ':' after it (white space skipped); a key
+ * already seen in this object is refused. */
+static int jp_key(struct jp *j, uint64_t *keys, size_t *nkeys, const char **k, size_t *klen)
+{
+	jp_ws(j);
+	if (j->p >= j->end || *j->p != '"')
+		return jp_fail(j, j->p >= j->end ? "unexpected end of input" : "expected a key");
+	if (jp_str(j, k, klen) || keys_add(j, keys, nkeys, *k, *klen))
+		return -1;
+	jp_ws(j);
+	if (j->p >= j->end || *j->p != ':')
+		return jp_fail(j, j->p >= j->end ? "unexpected end of input" : "expected ':'");
+	j->p++;
+	return 0;
+}
+
 static int jp_skip_obj(struct jp *j, int depth)
 {
+	int more;
 	uint64_t keys[MAX_KEYS];
 	size_t nkeys = 0;
 	char *mark = j->aw;
 
-	j->p++;
-	jp_ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
+	if (jp_open_empty(j, '}'))
 		return 0;
-	}
 	for (;;) {
 		const char *k;
 		size_t klen;
 
-		jp_ws(j);
-		if (j->p >= j->end || *j->p != '"')
-			return jp_fail(j, "expected a key");
-		if (jp_str(j, &k, &klen) || keys_add(j, keys, &nkeys, k, klen))
+		if (jp_key(j, keys, &nkeys, &k, &klen))
 			return -1;
 		j->aw = mark;
-		jp_ws(j);
-		if (j->p >= j->end || *j->p != ':')
-			return jp_fail(j, "expected ':'");
-		j->p++;
 		if (jp_skip(j, depth + 1))
 			return -1;
-		jp_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == '}') {
-			j->p++;
-			return 0;
-		}
-		return jp_fail(j,
-		               j->p >= j->end ? "unexpected end of input" : "expected ',' or '}'");
+		if ((more = jp_next(j, '}')) <= 0)
+			return more;
 	}
 }
 
 static int jp_skip(struct jp *j, int depth)
 {
+	int more;
 	int64_t iv;
 	bool ii;
 
@@ -380,26 +409,13 @@ static int jp_skip(struct jp *j, int depth)
 	case '{':
 		return jp_skip_obj(j, depth);
 	case '[':
-		j->p++;
-		jp_ws(j);
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
+		if (jp_open_empty(j, ']'))
 			return 0;
-		}
 		for (;;) {
 			if (jp_skip(j, depth + 1))
 				return -1;
-			jp_ws(j);
-			if (j->p < j->end && *j->p == ',') {
-				j->p++;
-				continue;
-			}
-			if (j->p < j->end && *j->p == ']') {
-				j->p++;
-				return 0;
-			}
-			return jp_fail(j, j->p >= j->end ? "unexpected end of input"
-			                                 : "expected ',' or ']'");
+			if ((more = jp_next(j, ']')) <= 0)
+				return more;
 		}
 	case 't':
 		return jp_lit(j, "true");
@@ -465,30 +481,20 @@ struct ptrs {
 /* Reads the "name" of a tag object (other members skipped). */
 static int get_tag_obj(struct jp *j, int depth, const char **out)
 {
+	int more;
 	uint64_t keys[MAX_KEYS];
 	size_t nkeys = 0;
 
 	*out = NULL;
-	j->p++;
-	jp_ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
+	if (jp_open_empty(j, '}'))
 		return 0;
-	}
 	for (;;) {
 		const char *k;
 		size_t klen;
 		char *mark = j->aw;
 
-		jp_ws(j);
-		if (j->p >= j->end || *j->p != '"')
-			return jp_fail(j, "expected a key");
-		if (jp_str(j, &k, &klen) || keys_add(j, keys, &nkeys, k, klen))
+		if (jp_key(j, keys, &nkeys, &k, &klen))
 			return -1;
-		jp_ws(j);
-		if (j->p >= j->end || *j->p != ':')
-			return jp_fail(j, "expected ':'");
-		j->p++;
 		jp_ws(j);
 		if (!strcmp(k, "name") && j->p < j->end && *j->p == '"') {
 			j->aw = mark;
@@ -499,16 +505,8 @@ static int get_tag_obj(struct jp *j, int depth, const char **out)
 			if (jp_skip(j, depth + 1))
 				return -1;
 		}
-		jp_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == '}') {
-			j->p++;
-			return 0;
-		}
-		return jp_fail(j, "expected ',' or '}'");
+		if ((more = jp_next(j, '}')) <= 0)
+			return more;
 	}
 }
 
@@ -517,6 +515,7 @@ static int get_tag_obj(struct jp *j, int depth, const char **out)
 static int get_str_array(struct jp *j, const char *key, struct ptrs *ps, bool tags,
                          const char ***out, size_t *out_n, size_t *out_count)
 {
+	int more;
 	size_t first = ps->n, count = 0;
 
 	*out = NULL;
@@ -549,17 +548,10 @@ static int get_str_array(struct jp *j, const char *key, struct ptrs *ps, bool ta
 		count++;
 		if (s && ps->n < ps->cap && ps->n - first < HUBMETA_MAX_ARRAY)
 			ps->v[ps->n++] = s;
-		jp_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
+		if ((more = jp_next(j, ']')) < 0)
+			return -1;
+		if (!more)
 			break;
-		}
-		return jp_fail(j,
-		               j->p >= j->end ? "unexpected end of input" : "expected ',' or ']'");
 	}
 done:
 	*out = ps->v + first;
@@ -584,6 +576,7 @@ static void repo_clear(struct hub_repo *r)
  * recorded in *results (page detection) when results is set. */
 static int parse_obj(struct jp *j, struct hub_repo *r, struct ptrs *ps, struct span *results)
 {
+	int more;
 	uint64_t keys[MAX_KEYS];
 	size_t nkeys = 0, ntags = 0;
 	int64_t tag_count = -1;
@@ -591,30 +584,17 @@ static int parse_obj(struct jp *j, struct hub_repo *r, struct ptrs *ps, struct s
 	const char *repo_name = NULL;
 
 	repo_clear(r);
-	j->p++;
-	jp_ws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
+	if (jp_open_empty(j, '}'))
 		goto fields;
-	}
 	for (;;) {
 		const char *k;
 		size_t klen;
 		int rc = 0;
 		char *mark = j->aw;
 
-		jp_ws(j);
-		if (j->p >= j->end || *j->p != '"')
-			return jp_fail(j, j->p >= j->end ? "unexpected end of input"
-			                                 : "expected a key");
-		if (jp_str(j, &k, &klen) || keys_add(j, keys, &nkeys, k, klen))
+		if (jp_key(j, keys, &nkeys, &k, &klen))
 			return -1;
 		j->aw = mark; /* keys are not kept; k stays readable until overwritten */
-		jp_ws(j);
-		if (j->p >= j->end || *j->p != ':')
-			return jp_fail(j,
-			               j->p >= j->end ? "unexpected end of input" : "expected ':'");
-		j->p++;
 		/* k lives in the arena region about to be reused: compare first. */
 		switch (klen) {
 		case 4:
@@ -711,17 +691,10 @@ static int parse_obj(struct jp *j, struct hub_repo *r, struct ptrs *ps, struct s
 		}
 		if (rc)
 			return -1;
-		jp_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == '}') {
-			j->p++;
+		if ((more = jp_next(j, '}')) < 0)
+			return -1;
+		if (!more)
 			break;
-		}
-		return jp_fail(j,
-		               j->p >= j->end ? "unexpected end of input" : "expected ',' or '}'");
 	}
 fields:
 	if (!r->namespace_ && repo_name) {
