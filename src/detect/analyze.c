@@ -17,12 +17,18 @@ static const struct analyzer_ops *const analyzers[] = {ANALYZER_LIST(ANALYZER_RE
 #undef ANALYZER_REF
 #define N_ANALYZERS (sizeof(analyzers) / sizeof(analyzers[0]))
 
-/* A file that had findings: where it was and what its content hashes to. */
+/* A file that had findings: where it was and what its content hashes to.
+ * A file that fit in the buffer keeps its content until its layer ends and
+ * is hashed then only if a package database seen by then lists its path:
+ * most files with findings are not package files, and their checksums are
+ * not needed. */
 struct file_rec {
 	char *path;
 	size_t layer;
-	bool have_sums; /* false: the file was not fully read */
+	bool have_sums; /* false: not fully read, or no database lists it */
 	struct file_sums sums;
+	char *data; /* the content, until its layer ends */
+	size_t len;
 };
 
 /* A package database file seen in a layer (parsed at the end if it is still
@@ -59,6 +65,10 @@ struct scan_ctx {
 	size_t n_recs, alloc_recs;
 	struct db_file *dbs;
 	size_t n_dbs, alloc_dbs;
+	size_t retained;       /* bytes of file_rec data held */
+	size_t first_unhashed; /* recs before this one are settled */
+	struct pkgdb *seen_db; /* the database files seen so far, parsed */
+	size_t n_seen_dbs;
 	/* findings to drop when they come out package-shipped */
 	struct unpackaged {
 		char *rule;
@@ -209,10 +219,20 @@ static int sink_file_end(void *ctx, const struct file_event *ev)
 		r->path = xstrdup(ev->path);
 		r->layer = ev->layer_index;
 		r->have_sums = !sc->incomplete;
-		if (sc->hashing)
+		r->data = NULL;
+		r->len = 0;
+		if (sc->hashing) {
 			file_hasher_final(&sc->hasher, &r->sums);
-		else if (r->have_sums)
+		} else if (r->have_sums && sc->db_kind == PKGDB_NONE &&
+		           sc->retained + sc->keep.len <= SCAN_RETAIN_MAX) {
+			r->len = sc->keep.len;
+			r->data = xmalloc(r->len ? r->len : 1);
+			memcpy(r->data, sc->keep.ptr ? sc->keep.ptr : "", r->len);
+			sc->retained += r->len;
+			r->have_sums = false;
+		} else if (r->have_sums) {
 			file_sums_compute(&r->sums, sc->keep.ptr ? sc->keep.ptr : "", sc->keep.len);
+		}
 		sc->hashing = false;
 		for (size_t i = 0; i < sc->pending.n; i++)
 			findings_add(sc->out, &sc->pending.v[i]);
@@ -228,11 +248,36 @@ static int sink_file_end(void *ctx, const struct file_event *ev)
 	return rc;
 }
 
+/* Settles the files kept since the last layer end: hashed when a database
+ * seen so far lists their path, else left without checksums. */
+static void settle_recs(struct scan_ctx *sc)
+{
+	for (; sc->n_seen_dbs < sc->n_dbs; sc->n_seen_dbs++) {
+		const struct db_file *d = &sc->dbs[sc->n_seen_dbs];
+
+		pkgdb_parse(sc->seen_db, d->kind, d->path, d->data, d->len);
+	}
+	for (; sc->first_unhashed < sc->n_recs; sc->first_unhashed++) {
+		struct file_rec *r = &sc->recs[sc->first_unhashed];
+
+		if (!r->data)
+			continue;
+		if (pkgdb_lists(sc->seen_db, r->path)) {
+			file_sums_compute(&r->sums, r->data, r->len);
+			r->have_sums = true;
+		}
+		free(r->data);
+		r->data = NULL;
+		sc->retained -= r->len;
+	}
+}
+
 static int sink_layer_end(void *ctx, const struct image *img, size_t index)
 {
 	struct scan_ctx *sc = ctx;
 	int rc = 0;
 
+	settle_recs(sc);
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
 		if (analyzers[a]->layer_end)
 			rc = analyzers[a]->layer_end(sc->state[a], img, index);
@@ -440,6 +485,7 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 	sc.stats = stats;
 	sc.max_file = opts->max_file_size ? opts->max_file_size : SCAN_MAX_FILE_SIZE_DEFAULT;
 	sc.fsv = fsview_new();
+	sc.seen_db = pkgdb_new();
 	if ((rc = engine_scan_new(&sc.es, opts->engine, &sc.pending)))
 		goto done;
 	for (size_t a = 0; a < N_ANALYZERS; a++)
@@ -479,8 +525,11 @@ done:
 	findings_release(&sc.pending);
 	fsview_free(sc.fsv);
 	buf_release(&sc.keep);
-	for (size_t i = 0; i < sc.n_recs; i++)
+	for (size_t i = 0; i < sc.n_recs; i++) {
 		free(sc.recs[i].path);
+		free(sc.recs[i].data);
+	}
+	pkgdb_free(sc.seen_db);
 	free(sc.recs);
 	for (size_t i = 0; i < sc.n_dbs; i++) {
 		free(sc.dbs[i].path);

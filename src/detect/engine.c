@@ -1,6 +1,8 @@
 #include "detect/engine.h"
-#include "util/limits.h"
+
+#include "detect/anchor.h"
 #include "detect/validate.h"
+#include "util/limits.h"
 #include "util/buf.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -20,7 +22,12 @@
 #define ENGINE_BINARY_PROBE  8192 /* a NUL in these first bytes: binary, no lines */
 #define ENGINE_EVIDENCE_MAX  160  /* bytes of non-secret evidence kept */
 #define ENGINE_STRING_TEXT   64   /* bytes of a strings-rule string kept */
-#define ENGINE_HS_MAX_REPEAT 8    /* larger counted repeats are relaxed for Hyperscan */
+#define ENGINE_HS_MAX_REPEAT 128  /* larger counted repeats are relaxed for Hyperscan */
+#define ENGINE_ANCHOR_MIN    3    /* shortest literal worth anchoring a rule on */
+#define ENGINE_RUN_MIN       16   /* shortest class run worth anchoring a rule on */
+#define ENGINE_RUN_PREFER    32   /* a run this long is rarer than a 3-byte literal */
+#define ENGINE_RARE_KEYWORD  5    /* keywords this long rarely occur by chance */
+#define ENGINE_RUN_NONE      UINT64_MAX
 
 enum pat_type { PAT_RULE, PAT_KEYWORD, PAT_STRING, PAT_PATH_RULE, PAT_PATH_FILTER };
 
@@ -45,6 +52,21 @@ struct crule {
 	uint32_t *kw; /* keyword indexes */
 	size_t n_kw;
 	uint32_t str_first; /* strings rules: first cstring index */
+	/* Where a match lies around a hit of the rule's Hyperscan patterns:
+	 * anchored rules are found by literals (anchor.h) and a match may begin
+	 * up to lmax + before bytes before a hit's end and end up to after bytes
+	 * past it; other rules by their whole regex, a hit being a match's end
+	 * (lmax 0, before the rule's window, after ENGINE_LOOKAHEAD). reach: how
+	 * far past a hit's end a match may end. */
+	bool anchored;
+	size_t lmax, before, after, reach;
+};
+
+/* A rule found by a run of its class (anchor_run) rather than by Hyperscan. */
+struct crun {
+	uint32_t rule;
+	size_t min;
+	bool in[256];
 };
 
 struct engine {
@@ -61,7 +83,17 @@ struct engine {
 	struct pat *path_pats; /* path database ids */
 	size_t n_path_pats;
 	size_t n_path_bits;
-	hs_database_t *db;      /* content, streaming; NULL when no content rules */
+	hs_database_t *db; /* content, streaming; NULL when no content rules */
+	/* Rules with neither anchors nor a cheap whole regex but with keywords
+	 * or a path filter: their regexes are scanned only in files whose path
+	 * passes a filter or from shortly before a keyword's first occurrence
+	 * (gate_back bytes: the widest window), as they cannot match elsewhere. */
+	hs_database_t *gated_db;
+	uint8_t *kw_gate; /* per keyword: opens the gate */
+	bool path_gate;   /* some gated rule has a path filter */
+	size_t gate_back;
+	struct crun *runs;
+	size_t n_runs;
 	hs_database_t *path_db; /* paths, block; NULL when none */
 	size_t ring_size;       /* power of two >= max window + lookahead + context */
 	uint32_t max_groups;
@@ -80,7 +112,13 @@ struct engine_scan {
 	struct findings *fs;
 	hs_scratch_t *scratch;
 	hs_stream_t *stream;
+	hs_stream_t *gstream; /* the gated database's, while the gate is open */
+	bool gate_open;
+	uint64_t gate_base; /* file offset of the gated stream's first byte */
+	uint64_t gate_from; /* where to open it after this chunk, UINT64_MAX: not */
+	uint64_t *run_open; /* per crun: start of a run reaching the chunk's end */
 	pcre2_match_data *md;
+	pcre2_match_context *mctx; /* with the offset limit of a confirm */
 	unsigned long long total_bytes;
 
 	/* the current file */
@@ -102,7 +140,8 @@ struct engine_scan {
 
 	uint8_t *path_bits;
 	uint64_t *scanned_to; /* per crule */
-	uint64_t *pending;    /* per crule: hit end waiting for lookahead, 0 none */
+	uint64_t *pending;    /* per crule: first hit end waiting for its subject, 0 none */
+	uint64_t *pend_last;  /* per crule: last hit end of the pending run */
 	uint32_t *confirms;   /* per crule */
 	uint32_t *reports;    /* per crule */
 	uint32_t *str_count;  /* per crule: strings seen */
@@ -121,26 +160,27 @@ struct engine_scan {
 
 /* --- compiling --------------------------------------------------------- */
 
-static char *literal_regex(const char *s)
+static char *literal_regex(const unsigned char *s, size_t n)
 {
 	struct buf b = BUF_INIT;
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9'))
-			buf_addc(&b, (char)*p);
+	for (size_t i = 0; i < n; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9'))
+			buf_addc(&b, (char)s[i]);
 		else
-			buf_addf(&b, "\\x%02x", *p);
+			buf_addf(&b, "\\x%02x", s[i]);
 	}
 	return buf_detach(&b, NULL);
 }
 
-static int pcre_compile(pcre2_code **out, const char *re, const struct rule *r, const char *what)
+static int pcre_compile_opts(pcre2_code **out, const char *re, const struct rule *r,
+                             const char *what, uint32_t opts)
 {
 	int code;
 	PCRE2_SIZE off;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE, &code,
-	                              &off, NULL);
+	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE | opts,
+	                              &code, &off, NULL);
 
 	if (!c) {
 		PCRE2_UCHAR msg[256];
@@ -152,6 +192,11 @@ static int pcre_compile(pcre2_code **out, const char *re, const struct rule *r, 
 	pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
 	*out = c;
 	return 0;
+}
+
+static int pcre_compile(pcre2_code **out, const char *re, const struct rule *r, const char *what)
+{
+	return pcre_compile_opts(out, re, r, what, 0);
 }
 
 struct hs_list {
@@ -328,8 +373,98 @@ static int keyword_index(struct engine *e, const char *kw)
 	return (int)e->n_keywords++;
 }
 
-static int compile_rule(struct engine *e, struct hs_list *content, struct hs_list *paths,
-                        const struct rule *r)
+/* True when every keyword of r is long enough to be rare in files. */
+static bool rare_keywords(const struct rule *r)
+{
+	for (size_t i = 0; i < r->n_keywords; i++)
+		if (strlen(r->keywords[i]) < ENGINE_RARE_KEYWORD)
+			return false;
+	return r->n_keywords > 0;
+}
+
+/* How rule ci is found, the first that applies:
+ *   1. its anchor literals (anchor.h), when the shortest is longer than
+ *      ENGINE_ANCHOR_MIN;
+ *   2. its regex in the gated database, when its keywords are rare or it has
+ *      a path filter;
+ *   3. a run of its class (anchor_run), checked outside Hyperscan, when it
+ *      has no literals or the run is long and of a mid-sized class (rarer in
+ *      files than a 3-byte literal);
+ *   4. its short anchor literals;
+ *   5. its regex in the gated database (keywords of any length);
+ *   6. its regex in the content database. */
+static int add_rule_patterns(struct engine *e, struct hs_list *content, struct hs_list *gated,
+                             struct crule *c, uint32_t ci)
+{
+	const struct rule *r = c->r;
+	struct anchors a;
+	struct anchor_run run;
+	bool lit = anchor_extract(&a, r->regex, ENGINE_ANCHOR_MIN);
+	bool has_run = anchor_run(&run, r->regex, ENGINE_RUN_MIN);
+	bool gate = r->n_keywords || r->path;
+	bool rare_gate = gate && (rare_keywords(r) || r->path);
+	size_t run_class = 0;
+	bool long_lit, good_run;
+	struct pat *p;
+	int rc = 0;
+
+	for (int v = 0; v < 256; v++)
+		run_class += run.in[v];
+	long_lit = lit && anchor_min_len(&a) > ENGINE_ANCHOR_MIN;
+	good_run = has_run &&
+	           (!lit || (run.min >= ENGINE_RUN_PREFER && run_class >= 23 && run_class <= 62));
+	if (long_lit || (lit && !rare_gate && !good_run)) { /* 1, 4 */
+		c->anchored = true;
+		c->before = a.before < r->window ? a.before : r->window;
+		c->after = a.after < r->window ? a.after : r->window;
+		c->reach = c->after;
+		/* the validator sees at least ENGINE_LOOKAHEAD bytes past a match */
+		if (c->after < ENGINE_LOOKAHEAD)
+			c->after = ENGINE_LOOKAHEAD;
+		for (size_t i = 0; !rc && i < a.n; i++) {
+			char *re = literal_regex(a.lit[i].s, a.lit[i].len);
+			bool pre;
+
+			if (a.lit[i].len > c->lmax)
+				c->lmax = a.lit[i].len;
+			pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
+			rc = hs_list_add(content, re, a.lit[i].caseless ? HS_FLAG_CASELESS : 0,
+			                 (unsigned)(e->n_pats - 1), r, &pre);
+			free(re);
+		}
+		anchor_release(&a);
+		return rc;
+	}
+	if (lit)
+		anchor_release(&a);
+	c->before = r->window;
+	c->after = ENGINE_LOOKAHEAD;
+	c->reach = 0;
+	if (good_run && !rare_gate) { /* 3 */
+		struct crun *cr;
+
+		e->runs = xrealloc(e->runs, (e->n_runs + 1) * sizeof(*e->runs));
+		cr = &e->runs[e->n_runs++];
+		cr->rule = ci;
+		cr->min = run.min;
+		memcpy(cr->in, run.in, sizeof(cr->in));
+		c->anchored = true;
+		c->after = r->window > ENGINE_LOOKAHEAD ? r->window : ENGINE_LOOKAHEAD;
+		c->reach = c->after;
+		return 0;
+	}
+	p = pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
+	if (gate) { /* 2, 5 */
+		if (r->window + ENGINE_PRE_CONTEXT > e->gate_back)
+			e->gate_back = r->window + ENGINE_PRE_CONTEXT;
+		e->path_gate = e->path_gate || r->path;
+		return hs_list_add(gated, r->regex, 0, (unsigned)(e->n_pats - 1), r, &p->prefilter);
+	}
+	return hs_list_add(content, r->regex, 0, (unsigned)(e->n_pats - 1), r, &p->prefilter);
+}
+
+static int compile_rule(struct engine *e, struct hs_list *content, struct hs_list *gated,
+                        struct hs_list *paths, const struct rule *r)
 {
 	struct crule *c;
 	uint32_t ci = (uint32_t)e->n_cr;
@@ -343,7 +478,8 @@ static int compile_rule(struct engine *e, struct hs_list *content, struct hs_lis
 	if (r->regex) {
 		uint32_t groups = 0;
 
-		rc = pcre_compile(&c->re, r->regex, r, "rule");
+		/* a confirm window's matches must start before its last hit */
+		rc = pcre_compile_opts(&c->re, r->regex, r, "rule", PCRE2_USE_OFFSET_LIMIT);
 		if (rc)
 			return rc;
 		if (r->secret_group)
@@ -392,11 +528,8 @@ static int compile_rule(struct engine *e, struct hs_list *content, struct hs_lis
 	e->n_cr = ci + 1;
 
 	if (r->kinds & RK_CONTENT) {
-		if (r->regex) {
-			p = pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
-			rc = hs_list_add(content, r->regex, 0, (unsigned)(e->n_pats - 1), r,
-			                 &p->prefilter);
-		}
+		if (r->regex)
+			rc = add_rule_patterns(e, content, gated, c, ci);
 		for (size_t i = 0; !rc && i < r->n_strings; i++) {
 			bool pre = false;
 
@@ -428,7 +561,7 @@ static int compile_rule(struct engine *e, struct hs_list *content, struct hs_lis
 int engine_compile(struct engine **out, const struct rules *rs, const struct engine_opts *opts)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
-	struct hs_list content = {0}, paths = {0};
+	struct hs_list content = {0}, gated = {0}, paths = {0};
 	size_t max_window = 0, alloc_cr = 0;
 	int rc = 0;
 
@@ -446,13 +579,14 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 
 		if (r->disabled)
 			continue;
-		rc = compile_rule(e, &content, &paths, r);
+		rc = compile_rule(e, &content, &gated, &paths, r);
 		if (r->window > max_window)
 			max_window = r->window;
 	}
 	/* keywords: caseless literals, one report per file is enough */
 	for (size_t i = 0; !rc && i < e->n_keywords; i++) {
-		char *lit = literal_regex(e->keywords[i]);
+		char *lit =
+		    literal_regex((const unsigned char *)e->keywords[i], strlen(e->keywords[i]));
 		bool pre;
 		struct rule kwr = {.id = e->keywords[i], .file = "keywords"};
 
@@ -461,14 +595,34 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 		pat_push(&e->pats, &e->n_pats, PAT_KEYWORD, (uint32_t)i);
 		free(lit);
 	}
+	/* the keywords of gated rules open the gate */
+	e->kw_gate = xcalloc(e->n_keywords + 1, 1);
+	for (size_t i = 0; i < gated.n; i++) {
+		const struct crule *c = &e->cr[e->pats[gated.ids[i]].idx];
+
+		for (size_t k = 0; k < c->n_kw; k++)
+			e->kw_gate[c->kw[k]] = 1;
+	}
 	if (!rc)
 		rc = hs_list_compile(&e->db, &content, HS_MODE_STREAM);
 	if (!rc)
+		rc = hs_list_compile(&e->gated_db, &gated, HS_MODE_STREAM);
+	if (!rc)
 		rc = hs_list_compile(&e->path_db, &paths, HS_MODE_BLOCK);
+	/* a pending run spans at most a quarter of the ring (see rule_hit) */
+	for (size_t i = 0; i < e->n_cr; i++) {
+		const struct crule *c = &e->cr[i];
+		size_t span =
+		    c->lmax + (c->before > c->r->window ? c->before : c->r->window) + c->after;
+
+		if (span > max_window)
+			max_window = span;
+	}
 	e->ring_size = 4096;
-	while (e->ring_size < max_window + ENGINE_LOOKAHEAD + ENGINE_PRE_CONTEXT)
+	while (e->ring_size < 2 * (max_window + ENGINE_LOOKAHEAD + ENGINE_PRE_CONTEXT))
 		e->ring_size *= 2;
 	hs_list_release(&content);
+	hs_list_release(&gated);
 	hs_list_release(&paths);
 	if (rc) {
 		engine_free(e);
@@ -507,6 +661,9 @@ void engine_free(struct engine *e)
 	free(e->pats);
 	free(e->path_pats);
 	hs_free_database(e->db);
+	hs_free_database(e->gated_db);
+	free(e->kw_gate);
+	free(e->runs);
 	hs_free_database(e->path_db);
 	free(e);
 }
@@ -534,17 +691,22 @@ int engine_scan_new(struct engine_scan **out, const struct engine *e, struct fin
 	s->fs = fs;
 	s->layer_index = -1;
 	if ((e->db && hs_alloc_scratch(e->db, &s->scratch) != HS_SUCCESS) ||
+	    (e->gated_db && hs_alloc_scratch(e->gated_db, &s->scratch) != HS_SUCCESS) ||
+	    (e->gated_db && hs_open_stream(e->gated_db, 0, &s->gstream) != HS_SUCCESS) ||
 	    (e->path_db && hs_alloc_scratch(e->path_db, &s->scratch) != HS_SUCCESS) ||
 	    (e->db && hs_open_stream(e->db, 0, &s->stream) != HS_SUCCESS)) {
 		rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
 		goto done;
 	}
 	s->md = pcre2_match_data_create(e->max_groups, NULL);
+	s->mctx = pcre2_match_context_create(NULL);
 	s->ring = xmalloc(e->ring_size);
 	s->subj = xmalloc(2 * e->ring_size);
 	s->path_bits = xcalloc(e->n_path_bits + 1, 1);
 	s->scanned_to = xcalloc(n, sizeof(*s->scanned_to));
 	s->pending = xcalloc(n, sizeof(*s->pending));
+	s->pend_last = xcalloc(n, sizeof(*s->pend_last));
+	s->run_open = xcalloc(e->n_runs + 1, sizeof(*s->run_open));
 	s->confirms = xcalloc(n, sizeof(*s->confirms));
 	s->reports = xcalloc(n, sizeof(*s->reports));
 	s->str_count = xcalloc(n, sizeof(*s->str_count));
@@ -569,8 +731,11 @@ void engine_scan_free(struct engine_scan *s)
 		return;
 	if (s->stream)
 		hs_close_stream(s->stream, s->scratch, NULL, NULL);
+	if (s->gstream)
+		hs_close_stream(s->gstream, s->scratch, NULL, NULL);
 	hs_free_scratch(s->scratch);
 	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mctx);
 	free(s->path);
 	free(s->layer);
 	free(s->ring);
@@ -578,6 +743,8 @@ void engine_scan_free(struct engine_scan *s)
 	free(s->path_bits);
 	free(s->scanned_to);
 	free(s->pending);
+	free(s->pend_last);
+	free(s->run_open);
 	free(s->confirms);
 	free(s->reports);
 	free(s->str_count);
@@ -806,6 +973,12 @@ static void report(struct engine_scan *s, uint32_t ci, const unsigned char *valu
 			fn(&v, (const char *)value, vlen, (const char *)subject, n);
 		if (v.result == VALIDATION_REJECT)
 			return;
+		/* binaries are full of assignment-like fragments ("pass=%s",
+		 * "token:x"): there a value the validator finds weak for its own
+		 * shape (short, low-entropy, an identifier) is not a credential.
+		 * Documented examples and placeholders are still reported. */
+		if (v.result == VALIDATION_WEAK && v.status == ST_ACTIVE && w->content && s->binary)
+			return;
 		if (v.result == VALIDATION_OK)
 			v.severity = r->severity;
 	}
@@ -844,17 +1017,19 @@ static void report(struct engine_scan *s, uint32_t ci, const unsigned char *valu
 }
 
 /* Runs rule ci's regex over subject[start_off..n) and reports matches that
- * end after done_to (absolute offsets: subject[0] is at base). match_opts is
+ * begin at or before start_limit (PCRE2_UNSET: anywhere) and end after
+ * done_to (absolute offsets: subject[0] is at base). match_opts is
  * PCRE2_NOTBOL when subject[0] does not begin a line. */
 static void confirm_regex(struct engine_scan *s, uint32_t ci, const unsigned char *subject,
-                          size_t n, size_t start_off, uint64_t base, uint64_t done_to,
-                          const struct where *w0, uint32_t match_opts)
+                          size_t n, size_t start_off, size_t start_limit, uint64_t base,
+                          uint64_t done_to, const struct where *w0, uint32_t match_opts)
 {
 	const struct crule *c = &s->e->cr[ci];
 	size_t off = start_off;
 
+	pcre2_set_offset_limit(s->mctx, start_limit);
 	while (off <= n) {
-		int m = pcre2_match(c->re, (PCRE2_SPTR)subject, n, off, match_opts, s->md, NULL);
+		int m = pcre2_match(c->re, (PCRE2_SPTR)subject, n, off, match_opts, s->md, s->mctx);
 		PCRE2_SIZE *ov;
 		size_t ms, me, vs, ve;
 		struct where w = *w0;
@@ -894,12 +1069,17 @@ static void where_file(const struct engine_scan *s, struct where *w)
 	w->line = 0;
 }
 
-/* Confirms a hit of rule ci ending at end, with the subject reaching to
- * subject_end (both absolute; bytes up to subject_end are available). */
-static void confirm_hit(struct engine_scan *s, uint32_t ci, uint64_t end, uint64_t subject_end)
+/* Confirms the hits of rule ci whose ends lie in [first, last]: runs its
+ * regex from where the first one's match may begin to subject_end (absolute;
+ * bytes up to subject_end are available); a match holding one of them
+ * begins at or before last. The subject is the chunk itself when it lies
+ * there, else a copy. */
+static void confirm_range(struct engine_scan *s, uint32_t ci, uint64_t first, uint64_t last,
+                          uint64_t subject_end)
 {
-	const struct rule *r = s->e->cr[ci].r;
-	uint64_t lo = avail_start(s), from, ctx;
+	const struct crule *c = &s->e->cr[ci];
+	uint64_t lo = avail_start(s), from, ctx, back = c->lmax + c->before;
+	const unsigned char *subject;
 	unsigned char before = 0;
 	bool bol;
 	struct where w;
@@ -907,10 +1087,16 @@ static void confirm_hit(struct engine_scan *s, uint32_t ci, uint64_t end, uint64
 	touch(s, ci);
 	if (++s->confirms[ci] > ENGINE_MAX_CONFIRMS)
 		return;
-	from = end > r->window ? end - r->window : 0;
+	from = first > back ? first - back : 0;
 	if (from < lo)
 		from = lo;
-	ctx = from > ENGINE_PRE_CONTEXT ? from - ENGINE_PRE_CONTEXT : 0;
+	/* the regex runs from `from`; the bytes before it are context for \b,
+	 * lookbehind and the validator (which may look for a paired value within
+	 * the rule's window) */
+	if (back < c->r->window)
+		back = c->r->window;
+	back += ENGINE_PRE_CONTEXT;
+	ctx = first > back ? first - back : 0;
 	if (ctx < lo)
 		ctx = lo;
 	/* the window begins a line only at the start of the file or after a
@@ -921,12 +1107,43 @@ static void confirm_hit(struct engine_scan *s, uint32_t ci, uint64_t end, uint64
 	} else {
 		bol = ctx == 0;
 	}
-	copy_bytes(s, s->subj, ctx, subject_end);
+	if (ctx >= s->chunk_base) {
+		subject = s->chunk + (ctx - s->chunk_base);
+	} else {
+		copy_bytes(s, s->subj, ctx, subject_end);
+		subject = s->subj;
+	}
 	where_file(s, &w);
 	w.content = true;
-	confirm_regex(s, ci, s->subj, (size_t)(subject_end - ctx), (size_t)(from - ctx), ctx,
-	              s->scanned_to[ci], &w, bol ? 0 : PCRE2_NOTBOL);
+	confirm_regex(s, ci, subject, (size_t)(subject_end - ctx), (size_t)(from - ctx),
+	              (size_t)(last - ctx), ctx, s->scanned_to[ci], &w, bol ? 0 : PCRE2_NOTBOL);
 	s->scanned_to[ci] = subject_end;
+}
+
+/* A hit of rule ci ending at `to`: hits close together make one pending run,
+ * confirmed once the bytes a match may reach past the last one are in (at
+ * the latest when the run spans a quarter of the ring). */
+static void rule_hit(struct engine_scan *s, uint32_t ci, uint64_t to)
+{
+	const struct crule *c = &s->e->cr[ci];
+	uint64_t chunk_end = s->chunk_base + s->chunk_len;
+
+	if (s->pending[ci]) {
+		uint64_t reach = s->pend_last[ci] + c->after;
+
+		if (to <= reach && to - s->pending[ci] <= s->e->ring_size / 4) {
+			s->pend_last[ci] = to;
+			return;
+		}
+		confirm_range(s, ci, s->pending[ci], s->pend_last[ci],
+		              reach < chunk_end ? reach : chunk_end);
+		s->pending[ci] = 0;
+	}
+	if (to + c->reach <= s->scanned_to[ci])
+		return;
+	touch(s, ci);
+	s->pending[ci] = to;
+	s->pend_last[ci] = to;
 }
 
 /* A strings-rule string hit: confirm with PCRE2 and remember its text. */
@@ -983,7 +1200,6 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 {
 	struct engine_scan *s = ctx;
 	const struct pat *p = &s->e->pats[id];
-	uint64_t chunk_end = s->chunk_base + s->chunk_len;
 
 	(void)from;
 	(void)flags;
@@ -993,32 +1209,21 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 			s->kw_seen[p->idx] = 1;
 			s->kw_touched[s->n_kw_touched++] = p->idx;
 		}
+		if (s->e->kw_gate[p->idx] && !s->gate_open) {
+			uint64_t at = to > s->e->gate_back ? to - s->e->gate_back : 0;
+
+			if (at < s->gate_from)
+				s->gate_from = at;
+		}
 		break;
 	case PAT_STRING:
 		string_hit(s, p->idx, to, p->prefilter);
 		break;
 	case PAT_RULE: {
-		uint32_t ci = p->idx;
-		const struct crule *c = &s->e->cr[ci];
+		const struct crule *c = &s->e->cr[p->idx];
 
-		if (c->path_bit >= 0 && !s->path_bits[c->path_bit])
-			break;
-		if (s->pending[ci]) {
-			uint64_t pe = s->pending[ci];
-
-			if (!s->final && pe + ENGINE_LOOKAHEAD > chunk_end)
-				break; /* this hit lies inside the pending one's subject */
-			s->pending[ci] = 0;
-			confirm_hit(s, ci, pe, s->final ? chunk_end : pe + ENGINE_LOOKAHEAD);
-		}
-		if (to <= s->scanned_to[ci])
-			break;
-		if (s->final || to + ENGINE_LOOKAHEAD <= chunk_end) {
-			confirm_hit(s, ci, to, s->final ? chunk_end : to + ENGINE_LOOKAHEAD);
-		} else {
-			touch(s, ci);
-			s->pending[ci] = to;
-		}
+		if (c->path_bit < 0 || s->path_bits[c->path_bit])
+			rule_hit(s, p->idx, to);
 		break;
 	}
 	default:
@@ -1027,20 +1232,135 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 	return 0;
 }
 
-/* Confirms the pending hits that now have their lookahead (all when final). */
+/* A run [a, b) of run rule ri's class, at least its minimum long: hits
+ * along it, so that the confirm windows cover all of it. */
+static void run_found(struct engine_scan *s, size_t ri, uint64_t a, uint64_t b)
+{
+	const struct crun *cr = &s->e->runs[ri];
+	const struct crule *c = &s->e->cr[cr->rule];
+	uint64_t t = a + cr->min, lo = avail_start(s) + c->before;
+
+	if (c->path_bit >= 0 && !s->path_bits[c->path_bit])
+		return;
+	if (t < lo)
+		t = lo; /* the start of a very long run is gone from the ring */
+	for (; t < b; t += c->after)
+		rule_hit(s, cr->rule, t);
+	rule_hit(s, cr->rule, b);
+}
+
+/* Finds the runs of run rule ri's class in the current chunk: it samples
+ * one byte in `min` (a run that long holds a sample) and measures the run
+ * around each sample of the class; a run reaching the chunk's end stays
+ * open into the next chunk. */
+static void run_scan(struct engine_scan *s, size_t ri)
+{
+	const struct crun *cr = &s->e->runs[ri];
+	const unsigned char *p = s->chunk;
+	size_t len = s->chunk_len, n = cr->min, j = 0, i, t;
+	uint64_t base = s->chunk_base;
+
+	if (s->run_open[ri] != ENGINE_RUN_NONE) {
+		while (j < len && cr->in[p[j]])
+			j++;
+		if (j == len)
+			return;
+		if (base + j - s->run_open[ri] >= n)
+			run_found(s, ri, s->run_open[ri], base + j);
+		s->run_open[ri] = ENGINE_RUN_NONE;
+	}
+	for (i = (size_t)((base + j + n - 1) / n * n - base); i < len;) {
+		size_t a = i, b = i + 1;
+
+		if (!cr->in[p[i]]) {
+			i += n;
+			continue;
+		}
+		while (a > j && cr->in[p[a - 1]])
+			a--;
+		while (b < len && cr->in[p[b]])
+			b++;
+		if (b == len) {
+			s->run_open[ri] = base + a;
+			return;
+		}
+		if (b - a >= n)
+			run_found(s, ri, base + a, base + b);
+		j = b;
+		i = (size_t)((base + b + n) / n * n - base);
+	}
+	for (t = len; t > j && cr->in[p[t - 1]];)
+		t--;
+	if (t < len)
+		s->run_open[ri] = base + t;
+}
+
+/* At the end of a file: the run still open ends there. */
+static void run_close(struct engine_scan *s, size_t ri)
+{
+	if (s->run_open[ri] != ENGINE_RUN_NONE && s->size - s->run_open[ri] >= s->e->runs[ri].min)
+		run_found(s, ri, s->run_open[ri], s->size);
+	s->run_open[ri] = ENGINE_RUN_NONE;
+}
+
+/* A hit of the gated database: its offsets count from gate_base. */
+static int on_gated_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                        unsigned int flags, void *ctx)
+{
+	struct engine_scan *s = ctx;
+
+	return on_hit(id, from + s->gate_base, to + s->gate_base, flags, ctx);
+}
+
+/* Opens the gated stream at file offset from (its bytes up to the end of the
+ * current chunk must be available) and scans them. */
+static void gate_open(struct engine_scan *s, uint64_t from)
+{
+	uint64_t lo = avail_start(s), end = s->chunk_base + s->chunk_len;
+
+	if (from < lo)
+		from = lo;
+	s->gate_open = true;
+	s->gate_base = from;
+	s->gate_from = UINT64_MAX;
+	while (from < end) {
+		const unsigned char *p;
+		size_t n;
+
+		if (from < s->chunk_base) {
+			n = (size_t)(s->chunk_base - from);
+			if (n > 2 * s->e->ring_size)
+				n = 2 * s->e->ring_size;
+			copy_bytes(s, s->subj, from, from + n);
+			p = s->subj;
+		} else {
+			n = (size_t)(end - from);
+			p = s->chunk + (from - s->chunk_base);
+		}
+		if (hs_scan_stream(s->gstream, (const char *)p, (unsigned)n, 0, s->scratch,
+		                   on_gated_hit, s) != HS_SUCCESS) {
+			s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+			return;
+		}
+		from += n;
+	}
+}
+
+/* Confirms the pending runs whose bytes are all in (all when final). */
 static void resolve_pending(struct engine_scan *s)
 {
 	uint64_t chunk_end = s->chunk_base + s->chunk_len;
 
 	for (size_t i = 0; i < s->n_touched; i++) {
 		uint32_t ci = s->touched[i];
-		uint64_t end = s->pending[ci];
+		uint64_t reach = s->pend_last[ci] + s->e->cr[ci].after;
 
-		if (!end)
+		if (!s->pending[ci])
 			continue;
-		if (s->final || end + ENGINE_LOOKAHEAD <= chunk_end) {
+		if (s->final || reach <= chunk_end) {
+			confirm_range(s, ci, s->pending[ci], s->pend_last[ci],
+			              s->final ? chunk_end : reach);
 			s->pending[ci] = 0;
-			confirm_hit(s, ci, end, s->final ? chunk_end : end + ENGINE_LOOKAHEAD);
 		}
 	}
 }
@@ -1091,7 +1411,20 @@ int engine_file_begin(struct engine_scan *s, const char *path, const char *layer
 	s->rc = 0;
 	s->n_reported = 0;
 	memset(s->path_bits, 0, s->e->n_path_bits + 1);
+	s->gate_open = false;
+	s->gate_from = UINT64_MAX;
+	for (size_t i = 0; i < s->e->n_runs; i++)
+		s->run_open[i] = ENGINE_RUN_NONE;
 	path_rules(s);
+	if (s->e->gated_db && s->e->path_gate) {
+		for (size_t i = 0; i < s->e->n_cr && !s->gate_open; i++) {
+			const struct crule *c = &s->e->cr[i];
+
+			s->gate_open = !c->anchored && c->r->path && (c->r->kinds & RK_CONTENT) &&
+			               c->path_bit >= 0 && s->path_bits[c->path_bit];
+		}
+		s->gate_base = 0;
+	}
 	return s->rc;
 }
 
@@ -1112,8 +1445,8 @@ static int path_hit(unsigned int id, unsigned long long from, unsigned long long
 		struct where w;
 
 		where_file(s, &w);
-		confirm_regex(s, p->idx, (const unsigned char *)s->path, strlen(s->path), 0, 0, 0,
-		              &w, 0);
+		confirm_regex(s, p->idx, (const unsigned char *)s->path, strlen(s->path), 0,
+		              PCRE2_UNSET, 0, 0, &w, 0);
 	}
 	return 0;
 }
@@ -1152,6 +1485,17 @@ int engine_file_data(struct engine_scan *s, const void *data, size_t len)
 			s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
 			break;
 		}
+		if (s->gate_open) {
+			if (hs_scan_stream(s->gstream, (const char *)p, (unsigned)n, 0, s->scratch,
+			                   on_gated_hit, s) != HS_SUCCESS) {
+				s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+				break;
+			}
+		} else if (s->gate_from != UINT64_MAX) {
+			gate_open(s, s->gate_from);
+		}
+		for (size_t i = 0; i < s->e->n_runs; i++)
+			run_scan(s, i);
 		resolve_pending(s);
 		/* move the line counter to the end of the chunk */
 		if (!s->binary)
@@ -1236,6 +1580,15 @@ int engine_file_end(struct engine_scan *s)
 	s->chunk = (const unsigned char *)"";
 	if (s->stream && hs_reset_stream(s->stream, 0, s->scratch, on_hit, s) != HS_SUCCESS)
 		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+	if (!s->gate_open && s->gate_from != UINT64_MAX)
+		gate_open(s, s->gate_from); /* a keyword in the file's last bytes */
+	if (s->gate_open &&
+	    hs_reset_stream(s->gstream, 0, s->scratch, on_gated_hit, s) != HS_SUCCESS)
+		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+	s->gate_open = false;
+	s->gate_from = UINT64_MAX;
+	for (size_t i = 0; i < s->e->n_runs; i++)
+		run_close(s, i);
 	resolve_pending(s);
 	where_file(s, &w);
 	report_strings(s, &w);
@@ -1269,8 +1622,8 @@ int engine_scan_string(struct engine_scan *s, enum rule_kind kind, const char *l
 		if (!(c->r->kinds & kind))
 			continue;
 		if (c->re) {
-			confirm_regex(s, (uint32_t)ci, (const unsigned char *)str, len, 0, 0, 0, &w,
-			              0);
+			confirm_regex(s, (uint32_t)ci, (const unsigned char *)str, len, 0,
+			              PCRE2_UNSET, 0, 0, &w, 0);
 			continue;
 		}
 		struct buf ev = BUF_INIT;

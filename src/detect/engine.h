@@ -3,14 +3,27 @@
  * chunks of any size and a match across chunk boundaries is found), over
  * config/history strings and over paths.
  *
- * Each Hyperscan hit of a `regex` rule is confirmed by PCRE2 (JIT) on a
- * bounded window of the file (the rule's `window` bytes before the hit plus
- * ENGINE_LOOKAHEAD bytes after it, kept in a per-file ring: memory does not
- * grow with the file), which also extracts the value (secret-group-name).
- * keywords (one must occur in the file before the end of the match), path,
- * allow-rules, entropy and the validator then decide, and a finding goes into
- * the scan's findings with its location (path, layer, 1-based line; line 0
- * for binary files, those with a NUL byte in their first 8 KiB).
+ * Hyperscan does not get the rules' regexes as they are: each `regex` rule is
+ * found, the first way that applies (see add_rule_patterns), by
+ *   - its anchor literals (anchor.h): Hyperscan matches literals at memory
+ *     speed and the regex only runs around a literal hit;
+ *   - its regex in a second, gated database, scanned only in files whose
+ *     path passes the rule's path filter or from shortly before the first
+ *     occurrence of one of its keywords (the rule cannot match elsewhere);
+ *   - a run of bytes of its class (anchor_run: wallet addresses and tokens
+ *     with no literal), found by sampling one byte in the run's length;
+ *   - its whole regex.
+ * Every hit is confirmed by PCRE2 (JIT) on a bounded window of the file (as
+ * far before and after the hit as a match can reach, within the rule's
+ * `window`; hits close together share one window), kept in a per-file ring:
+ * memory does not grow with the file. PCRE2 also extracts the value
+ * (secret-group-name). keywords (one must occur in the file before the end of
+ * the match), path, allow-rules, entropy and the validator then decide, and a
+ * finding goes into the scan's findings with its location (path, layer,
+ * 1-based line; line 0 for binary files, those with a NUL byte in their first
+ * 8 KiB). In binary files a value the validator finds weak for its own shape
+ * (short, low-entropy, an identifier) is not reported; placeholders and
+ * documented examples are, downgraded.
  * A `strings` rule reports once per file when at least min-strings of its
  * strings occurred in it. Values of rules of category secret are redacted
  * (finding_set_secret) unless show_secrets; other evidence is the matched

@@ -28,18 +28,40 @@ struct fx {
 	struct findings fs;
 };
 
-static int fx_init(struct fx *x, bool show)
+/* How the engine finds rules: by anchor literals (lit), by a run of a class
+ * (run), in the gated database by a rare keyword (gate) or a path filter
+ * (pins). */
+static const char pack2[] =
+    "pack: t2\n"
+    "rules:\n"
+    "  - {id: lit, category: secret, title: L, severity: high, "
+    "regex: '(?i)\\bapikey=(?P<v>[a-z0-9]{24})\\b', secret-group-name: v}\n"
+    "  - {id: run, category: cryptominer, title: R, severity: high, "
+    "regex: '(?:^|[^a-z])(?P<v>[a-z]{40})(?:$|[^a-z])', secret-group-name: v}\n"
+    "  - {id: gate, category: secret, title: G, severity: high, keywords: [quokka], "
+    "regex: '\\b(?P<v>Q[0-9]{20})\\b', secret-group-name: v}\n"
+    "  - {id: pins, category: secret, title: P, severity: high, path: '\\.pins$', "
+    "regex: '(?m)^[a-z]+:(?P<v>[0-9]{6,})$', secret-group-name: v}\n"
+    "  - {id: pw, category: secret, title: W, severity: high, validate: password, "
+    "regex: 'passwd=(?P<v>[^\\s;]+)', secret-group-name: v}\n";
+
+static int fx_init_pack(struct fx *x, bool show, const char *text)
 {
 	struct engine_opts o = {show};
 	int rc;
 
 	memset(x, 0, sizeof(*x));
-	rc = rules_load_buffer(&x->rs, "t.yaml", pack, strlen(pack));
+	rc = rules_load_buffer(&x->rs, "t.yaml", text, strlen(text));
 	if (!rc)
 		rc = engine_compile(&x->e, &x->rs, &o);
 	if (!rc)
 		rc = engine_scan_new(&x->s, x->e, &x->fs);
 	return rc;
+}
+
+static int fx_init(struct fx *x, bool show)
+{
+	return fx_init_pack(x, show, pack);
 }
 
 static void fx_release(struct fx *x)
@@ -227,4 +249,127 @@ TEST(engine, embedded_rules_compile)
 	CHECK(engine_rule_count(e, RK_CONTENT) > 20);
 	engine_free(e);
 	rules_release(&rs);
+}
+
+static size_t count(const struct findings *fs, const char *rule)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fs->n; i++)
+		n += !strcmp(fs->v[i].rule, rule);
+	return n;
+}
+
+TEST(engine, anchor_literal_split_across_chunks)
+{
+	static const size_t steps[] = {1, 3, 7, 4096};
+	const char *t = "x\nAPIKEY=abcdefghijklmnopqrstuvwx and apikey=bbbbbbbbbbbbbbbbbbbbbbbb\n";
+
+	for (size_t k = 0; k < sizeof(steps) / sizeof(*steps); k++) {
+		struct fx x;
+		const struct finding *f;
+
+		CHECK_INT(fx_init_pack(&x, true, pack2), 0);
+		CHECK_INT(scan(&x, "app/conf", t, strlen(t), steps[k]), 0);
+		/* two hits close together make one confirm: both values found */
+		CHECK_INT(count(&x.fs, "lit"), 2);
+		f = find(&x.fs, "lit");
+		CHECK_STR(f->evidence, "abcdefghijklmnopqrstuvwx");
+		CHECK_INT(f->locs[0].line, 2);
+		fx_release(&x);
+	}
+}
+
+TEST(engine, class_run_found_in_any_chunking)
+{
+	static const size_t steps[] = {1, 5, 39, 40, 41, 100000};
+	char t[200000];
+	size_t n;
+
+	/* a 40-letter word on line 3 after 150 kB of short words; a 39-letter one
+	 * and a 60-letter one (the regex wants exactly 40 between non-letters)
+	 * are not matches */
+	n = 0;
+	while (n < 150000) {
+		memcpy(t + n, "ab cd\n", 6);
+		n += 6;
+	}
+	n += (size_t)snprintf(t + n, sizeof(t) - n, "%s 1%s2 %s\n",
+	                      "abcdefghijklmnopqrstuvwxyzabcdefghijklm",
+	                      "abcdefghijklmnopqrstuvwxyzabcdefghijklmn",
+	                      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnabcdefghijklmnopqrst");
+	for (size_t k = 0; k < sizeof(steps) / sizeof(*steps); k++) {
+		struct fx x;
+		const struct finding *f;
+
+		CHECK_INT(fx_init_pack(&x, true, pack2), 0);
+		CHECK_INT(scan(&x, "app/words", t, n, steps[k]), 0);
+		CHECK_INT(count(&x.fs, "run"), 1);
+		f = find(&x.fs, "run");
+		CHECK_STR(f->evidence, "abcdefghijklmnopqrstuvwxyzabcdefghijklmn");
+		CHECK_INT(f->locs[0].line, 25001);
+		fx_release(&x);
+	}
+}
+
+TEST(engine, run_at_the_very_end_of_a_file)
+{
+	struct fx x;
+	const char *t = "-abcdefghijklmnopqrstuvwxyzabcdefghijklmn";
+
+	CHECK_INT(fx_init_pack(&x, true, pack2), 0);
+	CHECK_INT(scan(&x, "a", t, strlen(t), 7), 0);
+	CHECK_INT(count(&x.fs, "run"), 1);
+	fx_release(&x);
+}
+
+TEST(engine, gated_rule_needs_its_keyword_or_path)
+{
+	struct fx x;
+	char t[8192];
+	const char *tok = "id Q12345678901234567890 end\n";
+	size_t n;
+
+	CHECK_INT(fx_init_pack(&x, true, pack2), 0);
+	/* no keyword: not reported */
+	CHECK_INT(scan(&x, "a", tok, strlen(tok), 3), 0);
+	CHECK_INT(count(&x.fs, "gate"), 0);
+	/* the keyword 4 kB earlier, in another chunk: reported */
+	n = (size_t)snprintf(t, sizeof(t), "a Quokka lives here\n");
+	memset(t + n, 'z', 4000);
+	n += 4000;
+	n += (size_t)snprintf(t + n, sizeof(t) - n, "\n%s", tok);
+	CHECK_INT(scan(&x, "b", t, n, 512), 0);
+	CHECK_INT(count(&x.fs, "gate"), 1);
+	CHECK_STR(find(&x.fs, "gate")->evidence, "Q12345678901234567890");
+	CHECK_INT(find(&x.fs, "gate")->locs[0].line, 3);
+	/* the keyword in the token's chunk, just before it */
+	CHECK_INT(scan(&x, "c", "quokka: Q00000000001111111111\n", 30, 4096), 0);
+	CHECK_INT(count(&x.fs, "gate"), 2);
+	/* a path filter opens the gate from the first byte */
+	CHECK_INT(scan(&x, "etc/app.pins", "host:123456\n", 12, 2), 0);
+	CHECK_INT(count(&x.fs, "pins"), 1);
+	CHECK_INT(scan(&x, "etc/app.txt", "host:123456\n", 12, 2), 0);
+	CHECK_INT(count(&x.fs, "pins"), 1);
+	fx_release(&x);
+}
+
+TEST(engine, weak_values_in_binaries_are_not_reported)
+{
+	struct fx x;
+	char bin[80] = "\x7f"
+	               "ELF\0\0 passwd=q7z9; passwd=Xk9#mQ2$vL7pW3; passwd=changeme; ";
+	const char *text = "passwd=q7z9\n";
+
+	CHECK_INT(fx_init_pack(&x, true, pack2), 0);
+	CHECK_INT(scan(&x, "usr/bin/x", bin, sizeof(bin), 16), 0);
+	/* the strong value, and the placeholder (downgraded, never dropped) */
+	CHECK_INT(count(&x.fs, "pw"), 2);
+	CHECK_STR(x.fs.v[0].evidence, "Xk9#mQ2$vL7pW3");
+	CHECK_INT(x.fs.v[1].status, ST_EXAMPLE);
+	/* in text the short value is a weak finding, not dropped */
+	CHECK_INT(scan(&x, "etc/x.conf", text, strlen(text), 4), 0);
+	CHECK_INT(count(&x.fs, "pw"), 3);
+	CHECK_INT(x.fs.v[x.fs.n - 1].severity, SEV_LOW);
+	fx_release(&x);
 }
