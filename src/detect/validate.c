@@ -620,20 +620,57 @@ static void v_generic_secret(struct validation *out, const char *v, size_t len, 
 }
 
 /* A token of a known vendor format: the regex proved the shape. */
+/* Whether a long value reads as encoded binary data rather than a random
+ * token: after the value's leading run (some formats begin with a fixed run
+ * of 'A'), one character makes up more than 1/TOKEN_DOMINANT_SHARE of it.
+ * Random tokens spread over their alphabet; base64 of integer tables
+ * ("EAAAoBUAACMUAACJ...": zero bytes read 'A') does not. */
+#define TOKEN_DOMINANT_MIN   40
+#define TOKEN_FIXED_RUN      5 /* a leading run this long is part of a format */
+#define TOKEN_DOMINANT_SHARE 5
+
+static bool encoded_data(const char *v, size_t len)
+{
+	size_t counts[256] = {0}, i = 1, top = 0;
+
+	while (i < len && v[i] == v[0])
+		i++;
+	if (len - i < TOKEN_DOMINANT_MIN)
+		return false;
+	for (size_t k = i; k < len; k++) {
+		size_t c = ++counts[(unsigned char)v[k]];
+
+		if (c > top)
+			top = c;
+	}
+	return top * TOKEN_DOMINANT_SHARE > len - i;
+}
+
 static void v_token(struct validation *out, const char *v, size_t len, const char *ctx,
                     size_t ctx_len)
 {
+	size_t lead;
+
 	trim_value(&v, &len);
 	if (len == 0) {
 		validate__reject(out, "empty value");
 		return;
 	}
-	if (placeholder_check(v, len, false)) {
+	/* a fixed leading run (Twitter's 21 'A's) is judged by what follows */
+	for (lead = 1; lead < len && v[lead] == v[0];)
+		lead++;
+	if (lead < TOKEN_FIXED_RUN || len - lead < TOKEN_DOMINANT_MIN)
+		lead = 0;
+	if (placeholder_check(v + lead, len - lead, false)) {
 		validate__weak(out, SEV_INFO, ST_EXAMPLE, "placeholder token");
 		return;
 	}
-	if (len >= 16 && secret_entropy(v, len) < 2.5) {
+	if (len >= 16 && secret_entropy(v + lead, len - lead) < 2.5) {
 		validate__weak(out, SEV_LOW, ST_ACTIVE, "low-entropy token");
+		return;
+	}
+	if (encoded_data(v, len)) {
+		validate__weak(out, SEV_LOW, ST_ACTIVE, "one character dominates: encoded data");
 		return;
 	}
 	validate__ok(out);

@@ -564,3 +564,25 @@ TEST(validate, code_and_prose_values)
 	CHECK_REJECT("password", "std::move(RHS.Pass", NULL);
 	CHECK_REJECT("password", "r\x18", NULL);
 }
+
+TEST(validate, token_dominated_by_one_character_is_encoded_data)
+{
+	struct validation v;
+
+	/* base64 of a binary table (zero bytes read "AAAA") */
+	v = run("token",
+	        "EAAAoBUAACMUAACJEgAAixQAAE0VAADUEQAAzxQAABAYAADJFgAA3BYAAMERAADgFwAAuxQAAHQU"
+	        "AAB8FQAA5RQAAAgXAAAfEAAAZRUAAKMUAAAoFQAAAhUAAJkVAAAsEAAAixkAAE8PAADUDgAAahAA",
+	        "");
+	CHECK_INT(v.result, VALIDATION_WEAK);
+	CHECK_INT(v.severity, SEV_LOW);
+	CHECK_STR(v.reason, "one character dominates: encoded data");
+	/* a fixed leading run is a format, not data */
+	v = run("token",
+	        "AAAAAAAAAAAAAAAAAAAAAPq7Xk2Lm9Rt4Vw8Yz1Bc5Nd0Gh6Jf3Ks7Qp2Wx9Er4Ty8Ui1Op5As0Df",
+	        "");
+	CHECK_INT(v.result, VALIDATION_OK);
+	v = run("token",
+	        "EAACEdEose0cBAXlRqLcPpgte7H9Zs4n1lEXi5EZMlkNz8mDp9cbNvJxlb5sFCGvR5K3YePsegMp", "");
+	CHECK_INT(v.result, VALIDATION_OK);
+}
