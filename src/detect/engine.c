@@ -9,6 +9,7 @@
 #include "util/mem.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <hs/hs.h>
 #include <pcre2.h>
 #include <stdint.h>
@@ -25,7 +26,6 @@
 #define ENGINE_HS_MAX_REPEAT 128  /* larger counted repeats are relaxed for Hyperscan */
 #define ENGINE_ANCHOR_MIN    3    /* shortest literal worth anchoring a rule on */
 #define ENGINE_RUN_MIN       16   /* shortest class run worth anchoring a rule on */
-#define ENGINE_RUN_PREFER    32   /* a run this long is rarer than a 3-byte literal */
 #define ENGINE_RARE_KEYWORD  5    /* keywords this long rarely occur by chance */
 #define ENGINE_RUN_NONE      UINT64_MAX
 
@@ -60,6 +60,7 @@ struct crule {
 	 * far past a hit's end a match may end. */
 	bool anchored;
 	size_t lmax, before, after, reach;
+	bool kw_implied; /* every anchor literal holds a keyword: no need to look */
 };
 
 /* A rule found by a run of its class (anchor_run) rather than by Hyperscan. */
@@ -373,6 +374,31 @@ static int keyword_index(struct engine *e, const char *kw)
 	return (int)e->n_keywords++;
 }
 
+/* True when every literal of a holds (in any case) one of r's keywords: a
+ * match then always holds a keyword. */
+static bool keywords_implied(const struct rule *r, const struct anchors *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < r->n_keywords && !found; k++) {
+			size_t kl = strlen(r->keywords[k]);
+
+			for (size_t at = 0; at + kl <= a->lit[i].len && !found; at++) {
+				size_t j = 0;
+
+				while (j < kl && tolower(a->lit[i].s[at + j]) ==
+				                     tolower((unsigned char)r->keywords[k][j]))
+					j++;
+				found = j == kl;
+			}
+		}
+		if (!found)
+			return false;
+	}
+	return r->n_keywords > 0;
+}
+
 /* True when every keyword of r is long enough to be rare in files. */
 static bool rare_keywords(const struct rule *r)
 {
@@ -387,10 +413,10 @@ static bool rare_keywords(const struct rule *r)
  *      ENGINE_ANCHOR_MIN;
  *   2. its regex in the gated database, when its keywords are rare or it has
  *      a path filter;
- *   3. a run of its class (anchor_run), checked outside Hyperscan, when it
- *      has no literals or the run is long and of a mid-sized class (rarer in
- *      files than a 3-byte literal);
- *   4. its short anchor literals;
+ *   3. its short anchor literals;
+ *   4. a run of its class (anchor_run), checked outside Hyperscan (sampling
+ *      for runs costs more than a short literal in Hyperscan, so only
+ *      regexes without literals use it);
  *   5. its regex in the gated database (keywords of any length);
  *   6. its regex in the content database. */
 static int add_rule_patterns(struct engine *e, struct hs_list *content, struct hs_list *gated,
@@ -403,18 +429,12 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 	bool has_run = anchor_run(&run, r->regex, ENGINE_RUN_MIN);
 	bool gate = r->n_keywords || r->path;
 	bool rare_gate = gate && (rare_keywords(r) || r->path);
-	size_t run_class = 0;
-	bool long_lit, good_run;
 	struct pat *p;
 	int rc = 0;
 
-	for (int v = 0; v < 256; v++)
-		run_class += run.in[v];
-	long_lit = lit && anchor_min_len(&a) > ENGINE_ANCHOR_MIN;
-	good_run = has_run &&
-	           (!lit || (run.min >= ENGINE_RUN_PREFER && run_class >= 23 && run_class <= 62));
-	if (long_lit || (lit && !rare_gate && !good_run)) { /* 1, 4 */
+	if (lit && (anchor_min_len(&a) > ENGINE_ANCHOR_MIN || !rare_gate)) { /* 1, 3 */
 		c->anchored = true;
+		c->kw_implied = keywords_implied(r, &a);
 		c->before = a.before < r->window ? a.before : r->window;
 		c->after = a.after < r->window ? a.after : r->window;
 		c->reach = c->after;
@@ -440,7 +460,7 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 	c->before = r->window;
 	c->after = ENGINE_LOOKAHEAD;
 	c->reach = 0;
-	if (good_run && !rare_gate) { /* 3 */
+	if (has_run && !rare_gate) { /* 4 */
 		struct crun *cr;
 
 		e->runs = xrealloc(e->runs, (e->n_runs + 1) * sizeof(*e->runs));
@@ -520,11 +540,6 @@ static int compile_rule(struct engine *e, struct hs_list *content, struct hs_lis
 		if (rc)
 			return rc;
 	}
-	if (r->n_keywords) {
-		c->kw = xcalloc(r->n_keywords, sizeof(*c->kw));
-		for (size_t i = 0; i < r->n_keywords; i++)
-			c->kw[c->n_kw++] = (uint32_t)keyword_index(e, r->keywords[i]);
-	}
 	e->n_cr = ci + 1;
 
 	if (r->kinds & RK_CONTENT) {
@@ -545,6 +560,12 @@ static int compile_rule(struct engine *e, struct hs_list *content, struct hs_lis
 			rc = hs_list_add(paths, r->path, HS_FLAG_SINGLEMATCH,
 			                 (unsigned)(e->n_path_pats - 1), r, &p->prefilter);
 		}
+	}
+	/* keywords a match always holds need no looking for */
+	if (r->n_keywords && !c->kw_implied) {
+		c->kw = xcalloc(r->n_keywords, sizeof(*c->kw));
+		for (size_t i = 0; i < r->n_keywords; i++)
+			c->kw[c->n_kw++] = (uint32_t)keyword_index(e, r->keywords[i]);
 	}
 	if (!rc && (r->kinds & RK_PATH)) {
 		if (!r->regex)
