@@ -5,6 +5,13 @@
 
 #include <arpa/inet.h>
 #include <libpsl.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_PATH 1
+#include <immintrin.h>
+#endif
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +20,24 @@
 #define ONION_CARRY  64  /* bytes kept between chunks in onion-only mode */
 #define SPLIT_WINDOW 512 /* tail of an over-long line carried to the next piece */
 #define HOST_MAX     253
+#define TLD_SLOTS    8192 /* remembered public-suffix answers for last labels */
+#define TLD_KEY      16   /* last labels shorter than this are remembered */
+#define REG_SLOTS    2048 /* remembered registrable domains of host names */
+#define REG_KEY      48   /* host names shorter than this are remembered */
+
+/* libpsl's answers depend on the name alone (the built-in list never
+ * changes): remembered per last label (psl_is_public_suffix2, name zero
+ * padded) and per host (psl_registrable_domain, as the offset of the domain
+ * in the host, -1 for none). An empty name marks a free slot. */
+struct tld_slot {
+	char name[TLD_KEY];
+	bool is_public;
+};
+
+struct reg_slot {
+	char host[REG_KEY];
+	short off;
+};
 
 struct netioc {
 	unsigned flags;
@@ -30,6 +55,9 @@ struct netioc {
 	size_t carry_len;
 	char *scratch;
 	size_t scratch_alloc;
+	bool avx2; /* the CPU runs the 32-byte scans */
+	struct tld_slot tld[TLD_SLOTS];
+	struct reg_slot reg[REG_SLOTS];
 };
 
 /* ---- character classes ---------------------------------------------------- */
@@ -81,6 +109,269 @@ static bool is_base32(unsigned char c)
 {
 	c = (unsigned char)lower((char)c);
 	return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
+}
+
+/* ---- fast scans ----------------------------------------------------------- */
+
+#ifdef __SSE2__
+/* Bit k set when byte k of v is a piece character (C_PIECE). */
+static inline __attribute__((always_inline)) unsigned piece_bits(__m128i v)
+{
+	__m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+	/* (unsigned)(c - base) < span as a signed compare */
+	__m128i alpha = _mm_cmplt_epi8(_mm_add_epi8(lo, _mm_set1_epi8((char)(0x80 - 'a'))),
+	                               _mm_set1_epi8((char)(0x80 + 26)));
+	__m128i digit = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '0'))),
+	                               _mm_set1_epi8((char)(0x80 + 11))); /* 0-9 and ':' */
+	__m128i r = _mm_or_si128(alpha, digit);
+
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8('%')));
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8('+')));
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8('[')));
+	r = _mm_or_si128(r, _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+	return (unsigned)_mm_movemask_epi8(r);
+}
+#endif
+
+/* Offset of the first byte of s[i..n) that is no piece character, n when
+ * there is none; s[0..avail) may be read. */
+static size_t piece_end(const char *s, size_t i, size_t n, size_t avail)
+{
+#ifdef __SSE2__
+	for (; i < n && i + 16 <= avail; i += 16) {
+		unsigned m =
+		    ~piece_bits(_mm_loadu_si128((const __m128i *)(const void *)(s + i))) & 0xffffu;
+
+		if (m) {
+			i += (size_t)__builtin_ctz(m);
+			return i < n ? i : n;
+		}
+	}
+	if (i >= n)
+		return n;
+#else
+	(void)avail;
+#endif
+	while (i < n && is_piece((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* Offset of the start of the run of piece characters that ends at i,
+ * looking back no further than from. */
+static size_t piece_start(const char *s, size_t from, size_t i)
+{
+#ifdef __SSE2__
+	while (i >= from + 16) {
+		unsigned m =
+		    ~piece_bits(_mm_loadu_si128((const __m128i *)(const void *)(s + i - 16))) &
+		    0xffffu;
+
+		if (m)
+			return i - 16 + 32 - (size_t)__builtin_clz(m);
+		i -= 16;
+	}
+#endif
+	while (i > from && is_piece((unsigned char)s[i - 1]))
+		i--;
+	return i;
+}
+
+/* Offset of the first '.' or ':' (C_MARK) in s[0..n), n when there is none.
+ * s[0..avail) may be read (avail >= n). */
+static size_t find_mark(const char *s, size_t n, size_t avail)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':');
+
+	for (; i < n && i + 16 <= avail; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon)));
+
+		if (n - i < 16)
+			m &= (1u << (n - i)) - 1; /* bytes past the line */
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+	if (i >= n)
+		return n;
+#endif
+	for (; i < n; i++)
+		if (cclass[(unsigned char)s[i]] & C_MARK)
+			break;
+	return i;
+}
+
+/* Offset of the start of the first line of s[0..n) that holds a '.' or ':'
+ * (no indicator is in the lines before it), or of the unterminated last line
+ * when none does (n when s ends with '\n'); *lines counts the '\n' skipped,
+ * *mark is the offset of that first '.' or ':' (n when there is none). */
+static size_t skip_plain(const char *s, size_t n, long *lines, size_t *mark)
+{
+	size_t i = 0, start = 0;
+	long nl = 0;
+
+#ifdef __SSE2__
+	const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':'),
+	              eol = _mm_set1_epi8('\n');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon)));
+		unsigned l = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, eol));
+
+		if (m)
+			l &= (1u << __builtin_ctz(m)) - 1; /* the '\n' before the mark */
+		if (l)
+			start = i + 32 - (size_t)__builtin_clz(l);
+		for (; l; l &= l - 1)
+			nl++;
+		if (m) {
+			i += (size_t)__builtin_ctz(m);
+			goto done;
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		if (cclass[(unsigned char)s[i]] & C_MARK)
+			break;
+		if (s[i] == '\n') {
+			nl++;
+			start = i + 1;
+		}
+	}
+#ifdef __SSE2__
+done:
+#endif
+	*lines = nl;
+	*mark = i;
+	return start;
+}
+
+/* The first ".onion" in s[0..n), NULL when there is none. */
+static const char *find_onion(const char *s, size_t n)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i dot = _mm_set1_epi8('.'), o = _mm_set1_epi8('o'), en = _mm_set1_epi8('n');
+
+	/* '.' at k, 'o' at k + 1 and 'n' at k + 5, then the rest */
+	for (; i + 5 + 16 <= n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 5));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		    _mm_and_si128(_mm_cmpeq_epi8(a, dot),
+		                  _mm_and_si128(_mm_cmpeq_epi8(b, o), _mm_cmpeq_epi8(c, en))));
+
+		for (; m; m &= m - 1) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+
+			if (!memcmp(s + k + 2, "nio", 3))
+				return s + k;
+		}
+	}
+#endif
+	for (; i + 6 <= n; i++)
+		if (s[i] == '.' && !memcmp(s + i + 1, "onion", 5))
+			return s + i;
+	return NULL;
+}
+
+#ifdef HAVE_AVX2_PATH
+/* skip_plain 32 bytes at a time; *eol is the offset of the first '\n' after
+ * *mark when it is in the same 32 bytes, 0 when not known. */
+__attribute__((target("avx2,popcnt"))) static size_t
+skip_plain_avx2(const char *s, size_t n, long *lines, size_t *mark, size_t *eol)
+{
+	const __m256i dot = _mm256_set1_epi8('.'), colon = _mm256_set1_epi8(':'),
+	              eol_c = _mm256_set1_epi8('\n');
+	size_t i = 0, start = 0, rest_start, rest_mark;
+	long nl = 0, rest_lines;
+
+	for (; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v, dot), _mm256_cmpeq_epi8(v, colon)));
+		uint32_t l = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, eol_c));
+		uint32_t after = 0;
+
+		if (m) {
+			after = l & ~((2u << __builtin_ctz(m)) - 1);
+			l &= (1u << __builtin_ctz(m)) - 1;
+		}
+		if (l) {
+			nl += __builtin_popcount(l);
+			start = i + 32 - (size_t)__builtin_clz(l);
+		}
+		if (m) {
+			*lines = nl;
+			*mark = i + (size_t)__builtin_ctz(m);
+			*eol = after ? i + (size_t)__builtin_ctz(after) : 0;
+			return start;
+		}
+	}
+	*eol = 0;
+	rest_start = skip_plain(s + i, n - i, &rest_lines, &rest_mark);
+	*lines = nl + rest_lines;
+	*mark = i + rest_mark;
+	return rest_lines ? i + rest_start : start;
+}
+
+/* find_onion 32 bytes at a time. */
+__attribute__((target("avx2"))) static const char *find_onion_avx2(const char *s, size_t n)
+{
+	const __m256i dot = _mm256_set1_epi8('.'), o = _mm256_set1_epi8('o'),
+	              en = _mm256_set1_epi8('n');
+	size_t i = 0;
+
+	for (; i + 5 + 32 <= n; i += 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
+		__m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 5));
+		uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(
+		    _mm256_cmpeq_epi8(a, dot),
+		    _mm256_and_si256(_mm256_cmpeq_epi8(b, o), _mm256_cmpeq_epi8(c, en))));
+
+		for (; m; m &= m - 1) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+
+			if (!memcmp(s + k + 2, "nio", 3))
+				return s + k;
+		}
+	}
+	return find_onion(s + i, n - i);
+}
+#endif
+
+/* skip_plain, and *eol as skip_plain_avx2 sets it. */
+static size_t skip_plain_any(const struct netioc *x, const char *s, size_t n, long *lines,
+                             size_t *mark, size_t *eol)
+{
+#ifdef HAVE_AVX2_PATH
+	if (x->avx2)
+		return skip_plain_avx2(s, n, lines, mark, eol);
+#endif
+	*eol = 0;
+	return skip_plain(s, n, lines, mark);
+}
+
+static const char *find_onion_any(const struct netioc *x, const char *s, size_t n)
+{
+#ifdef HAVE_AVX2_PATH
+	if (x->avx2)
+		return find_onion_avx2(s, n);
+#endif
+	return find_onion(s, n);
 }
 
 /* ---- addresses ------------------------------------------------------------ */
@@ -218,6 +509,49 @@ static bool ext_like(const char *tld)
 	return false;
 }
 
+/* True when the last label tld (n bytes, NUL-terminated) is a public suffix
+ * of its own, asking libpsl once per label. */
+static bool tld_public(struct netioc *x, const char *tld, size_t n)
+{
+	struct tld_slot *slot;
+	char key[TLD_KEY] = {0};
+	uint32_t h = 2166136261u;
+
+	if (n >= TLD_KEY)
+		return psl_is_public_suffix2(x->psl, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)tld[i]) * 16777619u;
+	memcpy(key, tld, n);
+	slot = &x->tld[h % TLD_SLOTS];
+	if (memcmp(slot->name, key, TLD_KEY)) {
+		slot->is_public =
+		    psl_is_public_suffix2(x->psl, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
+		memcpy(slot->name, key, TLD_KEY);
+	}
+	return slot->is_public;
+}
+
+/* psl_registrable_domain of host (n bytes, NUL-terminated, n > 0): a pointer
+ * into host or NULL. */
+static const char *reg_domain(struct netioc *x, const char *host, size_t n)
+{
+	struct reg_slot *slot;
+	const char *reg;
+	uint32_t h = 2166136261u;
+
+	if (n >= REG_KEY)
+		return psl_registrable_domain(x->psl, host);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)host[i]) * 16777619u;
+	slot = &x->reg[h % REG_SLOTS];
+	if (memcmp(slot->host, host, n + 1)) {
+		reg = psl_registrable_domain(x->psl, host);
+		slot->off = reg ? (short)(reg - host) : -1;
+		memcpy(slot->host, host, n + 1);
+	}
+	return slot->off < 0 ? NULL : host + slot->off;
+}
+
 /* Validates and lower-cases a host name into out; sets *reg to its
  * registrable domain (a pointer into out). strict: outside a URL or an
  * e-mail address (the file-name rule applies).
@@ -233,6 +567,22 @@ static int host_check(struct netioc *x, const char *s, size_t n, bool strict, ch
 		n--;
 	if (!n || n > HOST_MAX)
 		return 0;
+	/* most names end in a word that is no public suffix: look at it first */
+	for (last_dot = n; last_dot > 0 && s[last_dot - 1] != '.'; last_dot--)
+		;
+	if (!last_dot)
+		return 0;
+	if (n - last_dot < TLD_KEY) {
+		char tld[TLD_KEY];
+		size_t tn = n - last_dot, i = 0;
+
+		for (; i < tn && (tld[i] = lower(s[last_dot + i])) >= 'a' && tld[i] <= 'z'; i++)
+			;
+		tld[tn] = '\0';
+		if (i == tn && !(tn == 5 && !memcmp(tld, "onion", 5)) && !tld_public(x, tld, tn))
+			return 0;
+	}
+	last_dot = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = lower(s[i]);
 
@@ -271,13 +621,12 @@ static int host_check(struct netioc *x, const char *s, size_t n, bool strict, ch
 		for (const char *t = out + last_dot + 1; *t; t++)
 			if (*t < 'a' || *t > 'z')
 				return 0;
-	if (!psl_is_public_suffix2(x->psl, out + last_dot + 1,
-	                           PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE))
+	if (!tld_public(x, out + last_dot + 1, n - last_dot - 1))
 		return 0;
 	/* "setup.py", "libfoo-1.2.3.so": file names, not hosts */
 	if (strict && (labels == 2 || numeric_label) && ext_like(out + last_dot + 1))
 		return 0;
-	*reg = psl_registrable_domain(x->psl, out);
+	*reg = reg_domain(x, out, n);
 	return *reg ? 1 : 0;
 }
 
@@ -515,31 +864,32 @@ static size_t do_url(struct netioc *x, const char *line, size_t len, size_t sep)
 	return end;
 }
 
-static void do_line(struct netioc *x, const char *line, size_t len)
+/* Indicators of line (len bytes, line[0..avail) readable, no '.' or ':'
+ * before mark). */
+static void do_line(struct netioc *x, const char *line, size_t len, size_t avail, size_t mark)
 {
 	size_t i = 0;
 
-	if (!memchr(line, '.', len) && !memchr(line, ':', len))
-		return;
+	/* only pieces holding a '.' or ':' can be (or start) an indicator */
 	while (i < len && !x->stopped) {
-		unsigned seen = 0;
-		size_t st;
+		size_t from = i, st;
 
-		while (i < len && !is_piece((unsigned char)line[i]))
-			i++;
-		st = i;
-		while (i < len && is_piece((unsigned char)line[i]))
-			seen |= cclass[(unsigned char)line[i++]];
-		if (i == st)
-			continue;
+		if (i < mark)
+			st = mark < len ? mark : len;
+		else
+			st = i + find_mark(line + i, len - i, avail - i);
+
+		if (st == len)
+			break;
+		i = piece_end(line, st + 1, len, avail);
+		st = piece_start(line, from, st);
 		/* "scheme://" ends this piece */
 		if (i + 1 < len && line[i - 1] == ':' && line[i] == '/' && line[i + 1] == '/') {
 			i = do_url(x, line, len, i - 1);
 			continue;
 		}
-		if (!(seen & C_MARK) || i - st < 4)
-			continue; /* a plain word */
-		do_piece(x, line, st, i - st);
+		if (i - st >= 4)
+			do_piece(x, line, st, i - st);
 	}
 }
 
@@ -551,7 +901,7 @@ static void scan_onions(struct netioc *x, const char *buf, size_t len, size_t fr
 {
 	const char *p = buf, *end = buf + len;
 
-	while (!x->stopped && (p = memmem(p, (size_t)(end - p), ".onion", 6))) {
+	while (!x->stopped && (p = find_onion_any(x, p, (size_t)(end - p)))) {
 		size_t dot = (size_t)(p - buf), st = dot;
 		char name[64];
 
@@ -576,7 +926,7 @@ static void scan_onions(struct netioc *x, const char *buf, size_t len, size_t fr
 static void onion_feed(struct netioc *x, const char *data, size_t len)
 {
 	/* a name split before "onion" shows in the joint below */
-	bool maybe = memmem(data, len, ".onion", 6) != NULL;
+	bool maybe = find_onion_any(x, data, len) != NULL;
 	size_t keep;
 
 	if (!maybe && x->carry_len) {
@@ -619,6 +969,9 @@ struct netioc *netioc_new(void)
 	struct netioc *x = xcalloc(1, sizeof(*x));
 
 	x->psl = psl_builtin();
+#ifdef HAVE_AVX2_PATH
+	x->avx2 = __builtin_cpu_supports("avx2");
+#endif
 	return x;
 }
 
@@ -658,7 +1011,7 @@ static void flush_full(struct netioc *x)
 		cut--;
 	if (cut == x->len - SPLIT_WINDOW)
 		cut = x->len;
-	do_line(x, x->line, cut);
+	do_line(x, x->line, cut, cut, 0);
 	memmove(x->line, x->line + cut, x->len - cut);
 	x->len -= cut;
 }
@@ -670,16 +1023,33 @@ int netioc_feed(struct netioc *x, const void *data, size_t len)
 	if (x->stopped || !x->psl)
 		return x->rc;
 	if (x->flags & NETIOC_ONION_ONLY) {
-		onion_feed(x, p, len);
+		if (len) /* nothing new: the carry was looked at already */
+			onion_feed(x, p, len);
 		return x->rc;
 	}
 	while (len && !x->stopped) {
-		const char *nl = memchr(p, '\n', len);
-		size_t n = nl ? (size_t)(nl - p) : len;
+		const char *nl;
+		size_t n, mark = 0, eol = 0;
+
+		if (!x->len) {
+			long lines;
+			size_t skip = skip_plain_any(x, p, len, &lines, &mark, &eol);
+
+			x->lineno += lines;
+			p += skip;
+			len -= skip;
+			mark -= skip; /* no '\n' before it on this line */
+			if (eol)
+				eol -= skip;
+			if (!len)
+				break;
+		}
+		nl = eol ? p + eol : memchr(p + mark, '\n', len - mark);
+		n = nl ? (size_t)(nl - p) : len;
 
 		if (nl && !x->len && n < NETIOC_LINE_MAX) {
 			/* a whole line in the chunk: no copy */
-			do_line(x, p, n);
+			do_line(x, p, n, len, mark);
 			x->lineno++;
 			p += n + 1;
 			len -= n + 1;
@@ -697,7 +1067,7 @@ int netioc_feed(struct netioc *x, const void *data, size_t len)
 				flush_full(x);
 		}
 		if (nl && !x->stopped) {
-			do_line(x, x->line, x->len);
+			do_line(x, x->line, x->len, x->len, 0);
 			x->len = 0;
 			x->lineno++;
 			p++;
@@ -715,7 +1085,7 @@ int netioc_end(struct netioc *x)
 		if (x->carry_len)
 			scan_onions(x, x->carry, x->carry_len, x->carry_len);
 	} else if (x->len) {
-		do_line(x, x->line, x->len);
+		do_line(x, x->line, x->len, x->len, 0);
 		x->len = 0;
 	}
 	return x->rc;

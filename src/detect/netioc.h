@@ -58,6 +58,8 @@ typedef int (*netioc_fn)(void *ctx, const struct ioc *ioc);
 
 struct netioc;
 
+/* A scanner for one thread at a time; it remembers libpsl's answers for the
+ * names it has seen (about 250 KB) for its whole life. */
 struct netioc *netioc_new(void);
 void netioc_free(struct netioc *x);
 /* Starts a stream (reusing x's memory). */

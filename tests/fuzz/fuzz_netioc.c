@@ -1,6 +1,6 @@
 /* Network indicators from bytes: the input as one text stream, the same in
  * chunks whose sizes come from its first byte (the indicators must not
- * change), and as a binary (onion-only) stream. */
+ * change), and as a binary (onion-only) stream, whole and in those chunks. */
 #include "detect/netioc.h"
 #include "util/buf.h"
 
@@ -41,7 +41,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < NETIOC_LINE_MAX && strcmp(buf_cstr(&whole), buf_cstr(&parts)))
 		abort();
 	buf_reset(&whole);
+	buf_reset(&parts);
 	netioc_scan(x, NETIOC_ONION_ONLY, (const char *)data, size, collect, &whole);
+	netioc_begin(x, NETIOC_ONION_ONLY, collect, &parts);
+	for (size_t off = 0; off < size; off += chunk) {
+		size_t n = size - off < chunk ? size - off : chunk;
+		char *c = malloc(n);
+
+		memcpy(c, data + off, n);
+		netioc_feed(x, c, n);
+		free(c);
+	}
+	netioc_end(x);
+	/* nor does it for onion names */
+	if (strcmp(buf_cstr(&whole), buf_cstr(&parts)))
+		abort();
 	buf_release(&whole);
 	buf_release(&parts);
 	netioc_free(x);

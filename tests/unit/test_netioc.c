@@ -260,3 +260,66 @@ TEST(netioc, short_schemes_and_words)
 	              "url ws://relay.example.net:80/x [example.net] @1\n");
 	CHECK_EXTRACT("no indicators: a b c d.e f:g\n", 0, "");
 }
+
+TEST(netioc, lines_without_marks_skipped)
+{
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	long line = 1;
+
+	/* lines without '.' or ':' of every length around the 16-byte blocks of
+	 * the fast scan, each followed by a line whose indicator ends it */
+	for (int n = 0; n < 40; n++) {
+		for (int i = 0; i < n; i++)
+			buf_addc(&text, (char)('a' + i % 26));
+		buf_addc(&text, '\n');
+		line++;
+		for (int i = 0; i < n % 17; i++)
+			buf_addc(&text, ' ');
+		buf_addf(&text, "x%d.example.com\n", n);
+		buf_addf(&want, "host x%d.example.com [example.com] @%ld\n", n, line);
+		line++;
+	}
+	/* the last line, without its '\n', after a run of plain lines */
+	buf_adds(&text, "plain\nwords only\n\n\nmirror at 2001:4860:4860::8888");
+	buf_addf(&want, "ipv6 2001:4860:4860::8888 @%ld\n", line + 4);
+	CHECK_EXTRACT(text.ptr, 0, buf_cstr(&want));
+	buf_release(&text);
+	buf_release(&want);
+}
+
+TEST(netioc, onion_at_chunk_boundaries)
+{
+	static const char name[] = "2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion";
+
+	/* the name at every offset from the 16-byte blocks of the fast scan,
+	 * after decoys that match its first, second and sixth bytes, fed whole
+	 * and split inside ".onion" */
+	for (size_t pad = 0; pad < 40; pad++) {
+		struct buf bin = BUF_INIT;
+		size_t dot;
+
+		buf_addc(&bin, '\0');
+		for (size_t i = 0; i < pad; i++)
+			buf_addc(&bin, '\x01');
+		buf_adds(&bin, ".oxxxn .onio.n\x01");
+		dot = bin.len + sizeof(name) - 1 - 6;
+		buf_adds(&bin, name);
+		for (size_t cut = 0; cut <= 6; cut++) {
+			struct netioc *x = netioc_new();
+			struct buf b = BUF_INIT;
+			size_t at = dot + cut; /* inside ".onion", or an empty second feed */
+
+			netioc_begin(x, NETIOC_ONION_ONLY, collect, &b);
+			netioc_feed(x, bin.ptr, at);
+			netioc_feed(x, bin.ptr + at, bin.len - at);
+			netioc_end(x);
+			netioc_free(x);
+			CHECK_STR(buf_cstr(&b),
+			          "onion "
+			          "2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid."
+			          "onion @1\n");
+			buf_release(&b);
+		}
+		buf_release(&bin);
+	}
+}
