@@ -199,6 +199,45 @@ static void keep_db_file(struct scan_ctx *sc, const struct file_event *ev)
 	d->data = buf_detach(&sc->keep, &d->len);
 }
 
+/* True when every finding of fs is a documented example or placeholder:
+ * their status does not depend on the package databases, and the file's
+ * checksums are not needed. */
+static bool all_examples(const struct findings *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].status != ST_EXAMPLE)
+			return false;
+	return true;
+}
+
+/* Records a file with findings: its checksums, or its content until its
+ * layer ends (settle_recs). */
+static void keep_rec(struct scan_ctx *sc, const struct file_event *ev)
+{
+	struct file_rec *r;
+
+	XGROW(sc->recs, sc->alloc_recs, sc->n_recs + 1);
+	r = &sc->recs[sc->n_recs++];
+	r->path = xstrdup(ev->path);
+	r->layer = ev->layer_index;
+	r->have_sums = !sc->incomplete;
+	r->data = NULL;
+	r->len = 0;
+	if (sc->hashing) {
+		file_hasher_final(&sc->hasher, &r->sums);
+	} else if (r->have_sums && sc->db_kind == PKGDB_NONE &&
+	           sc->retained + sc->keep.len <= SCAN_RETAIN_MAX) {
+		r->len = sc->keep.len;
+		r->data = xmalloc(r->len ? r->len : 1);
+		memcpy(r->data, sc->keep.ptr ? sc->keep.ptr : "", r->len);
+		sc->retained += r->len;
+		r->have_sums = false;
+	} else if (r->have_sums) {
+		file_sums_compute(&r->sums, sc->keep.ptr ? sc->keep.ptr : "", sc->keep.len);
+	}
+	sc->hashing = false;
+}
+
 static int sink_file_end(void *ctx, const struct file_event *ev)
 {
 	struct scan_ctx *sc = ctx;
@@ -211,33 +250,11 @@ static int sink_file_end(void *ctx, const struct file_event *ev)
 			rc = analyzers[a]->file_end(sc->state[a], ev);
 	if (!sc->in_file)
 		return rc;
-	if (sc->pending.n) {
-		struct file_rec *r;
-
-		XGROW(sc->recs, sc->alloc_recs, sc->n_recs + 1);
-		r = &sc->recs[sc->n_recs++];
-		r->path = xstrdup(ev->path);
-		r->layer = ev->layer_index;
-		r->have_sums = !sc->incomplete;
-		r->data = NULL;
-		r->len = 0;
-		if (sc->hashing) {
-			file_hasher_final(&sc->hasher, &r->sums);
-		} else if (r->have_sums && sc->db_kind == PKGDB_NONE &&
-		           sc->retained + sc->keep.len <= SCAN_RETAIN_MAX) {
-			r->len = sc->keep.len;
-			r->data = xmalloc(r->len ? r->len : 1);
-			memcpy(r->data, sc->keep.ptr ? sc->keep.ptr : "", r->len);
-			sc->retained += r->len;
-			r->have_sums = false;
-		} else if (r->have_sums) {
-			file_sums_compute(&r->sums, sc->keep.ptr ? sc->keep.ptr : "", sc->keep.len);
-		}
-		sc->hashing = false;
-		for (size_t i = 0; i < sc->pending.n; i++)
-			findings_add(sc->out, &sc->pending.v[i]);
-		sc->pending.n = 0;
-	}
+	if (sc->pending.n && !all_examples(&sc->pending))
+		keep_rec(sc, ev);
+	for (size_t i = 0; i < sc->pending.n; i++)
+		findings_add(sc->out, &sc->pending.v[i]);
+	sc->pending.n = 0;
 	if (sc->hashing) {
 		file_hasher_release(&sc->hasher);
 		sc->hashing = false;
