@@ -412,9 +412,9 @@ rule private_key {
 }
 
 // approximation: path filter "(?:^|/)etc/ssh/ssh_host_[a-z0-9]+_key$" not expressible (superset)
-rule ssh_host_private_key {
+rule ssh_host_key {
   meta:
-    id = "ssh-host-private-key"
+    id = "ssh-host-key"
     category = "secret"
     severity = "medium"
   strings:

@@ -398,15 +398,13 @@ static void check_persistence(struct filecheck *fc, const struct file_event *ev)
 	}
 }
 
-static void check_host_key(struct filecheck *fc, const struct file_event *ev)
+/* The engine's secret findings in an SSH host key file (the rule
+ * ssh-host-key's: one finding per key, the key parsed) are of a key every
+ * container shares, not a user's leaked one: not strong, at most medium. */
+static void check_host_key(struct filecheck *fc)
 {
 	struct findings *engine = scan_file_findings(fc->sc);
-	struct finding f;
 
-	if (!fc->text.len)
-		return;
-	/* the engine's private-key findings here are this host key, not a
-	 * user's leaked key */
 	for (size_t i = 0; i < engine->n; i++) {
 		if (engine->v[i].category != CAT_SECRET)
 			continue;
@@ -414,12 +412,6 @@ static void check_host_key(struct filecheck *fc, const struct file_event *ev)
 		if (engine->v[i].severity > SEV_MEDIUM)
 			engine->v[i].severity = SEV_MEDIUM;
 	}
-	finding_init(&f, "ssh-host-key", CAT_SECRET, SEV_MEDIUM,
-	             "SSH host private key baked into the image (shared by every container)");
-	finding_add_location(&f, LOC_FILE, ev->layer_digest, (long)ev->layer_index, ev->path, 0,
-	                     NULL);
-	finding_set_secret(&f, fc->text.ptr, fc->text.len, scan_show_secrets(fc->sc));
-	scan_report(fc->sc, &f);
 }
 
 /* ---- analyzer callbacks -------------------------------------------------- */
@@ -513,7 +505,7 @@ static int fc_file_end(void *st, const struct file_event *ev)
 		check_persistence(fc, ev);
 		break;
 	case FC_HOSTKEY:
-		check_host_key(fc, ev);
+		check_host_key(fc);
 		break;
 	case FC_NONE:
 		break;

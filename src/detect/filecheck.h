@@ -16,9 +16,10 @@
  *                        /var/tmp, /dev/shm or a hidden directory (backdoor, high)
  *   executable-in-tmp    an ELF or script with an x bit under tmp/, var/tmp/,
  *                        dev/shm/ (suspicious-build, medium)
- *   ssh-host-key         etc/ssh/ssh_host_*_key: every container of the image
- *                        shares it (secret, medium); the engine's private-key
- *                        findings in such a file are capped at medium, not strong
+ *   (ssh-host-key)       etc/ssh/ssh_host_*_key: the rule ssh-host-key of the
+ *                        secrets pack reports the key (parsed) as one every
+ *                        container shares; any secret finding of the engine in
+ *                        such a file is capped at medium, not strong
  *   upx-packed-elf       an ELF carrying the UPX! marker (suspicious-build, low)
  *   shell-history-file   a non-empty shell or REPL history (secret, info) */
 #ifndef DREDGE_FILECHECK_H

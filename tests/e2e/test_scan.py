@@ -388,6 +388,9 @@ def test_file_signals(t):
         ("upx-packed-elf", "suspicious-build", "low", "usr/bin/packed"),
         ("shell-history-file", "secret", "info", "root/.bash_history"),
     }, "file signals")
+    on_key = [f["rule"] for f in doc["findings"]
+              if any(l["path"] == "etc/ssh/ssh_host_ed25519_key" for l in f["locations"])]
+    t.eq(on_key, ["ssh-host-key"], "one finding for the host key")
     for f in doc["findings"]:
         if any(l["path"] == "etc/ssh/ssh_host_ed25519_key" for l in f["locations"]):
             t.eq(f["strong"], False, "%s on a host key is not strong" % f["rule"])
