@@ -530,6 +530,7 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 	if (rc)
 		goto done;
 	resolve_statuses(&sc, first);
+	findings_fold_values(out, first);
 	for (size_t i = 0; i < img->n_layers; i++)
 		stats->bytes += img->layers[i].uncompressed_bytes;
 done:

@@ -130,6 +130,26 @@ static bool location_equal(const struct location *a, const struct location *b)
 	       !strcmp(a->field ? a->field : "", b->field ? b->field : "");
 }
 
+/* Moves g's locations not already in f to f. */
+static void take_locations(struct finding *f, struct finding *g)
+{
+	for (size_t k = 0; k < g->n_locs; k++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < f->n_locs && !dup; j++)
+			dup = location_equal(&f->locs[j], &g->locs[k]);
+		if (dup) {
+			location_release(&g->locs[k]);
+			continue;
+		}
+		f->locs = xrealloc(f->locs, (f->n_locs + 1) * sizeof(*f->locs));
+		f->locs[f->n_locs++] = g->locs[k];
+	}
+	free(g->locs);
+	g->locs = NULL;
+	g->n_locs = 0;
+}
+
 void findings_add(struct findings *fs, struct finding *f)
 {
 	for (size_t i = 0; i < fs->n; i++) {
@@ -137,21 +157,7 @@ void findings_add(struct findings *fs, struct finding *f)
 
 		if (strcmp(g->rule, f->rule) || strcmp(g->fingerprint, f->fingerprint))
 			continue;
-		for (size_t k = 0; k < f->n_locs; k++) {
-			bool dup = false;
-
-			for (size_t j = 0; j < g->n_locs && !dup; j++)
-				dup = location_equal(&g->locs[j], &f->locs[k]);
-			if (dup) {
-				location_release(&f->locs[k]);
-				continue;
-			}
-			g->locs = xrealloc(g->locs, (g->n_locs + 1) * sizeof(*g->locs));
-			g->locs[g->n_locs++] = f->locs[k];
-		}
-		free(f->locs);
-		f->locs = NULL;
-		f->n_locs = 0;
+		take_locations(g, f);
 		/* the merged finding is as serious as its most serious sighting,
 		 * and active if any sighting is */
 		if (f->severity > g->severity)
@@ -165,6 +171,39 @@ void findings_add(struct findings *fs, struct finding *f)
 	XGROW(fs->v, fs->alloc, fs->n + 1);
 	fs->v[fs->n++] = *f;
 	memset(f, 0, sizeof(*f));
+}
+
+/* True when a should be kept rather than b. */
+static bool keep_first(const struct finding *a, const struct finding *b)
+{
+	if ((a->status == ST_EXAMPLE) != (b->status == ST_EXAMPLE))
+		return a->status == ST_EXAMPLE;
+	return a->severity >= b->severity;
+}
+
+void findings_fold_values(struct findings *fs, size_t first)
+{
+	for (size_t i = first; i < fs->n; i++) {
+		if (fs->v[i].category != CAT_SECRET || !fs->v[i].fingerprint[0])
+			continue;
+		for (size_t j = i + 1; j < fs->n;) {
+			struct finding *f = &fs->v[i], *g = &fs->v[j], tmp;
+
+			if (g->category != CAT_SECRET || strcmp(f->fingerprint, g->fingerprint)) {
+				j++;
+				continue;
+			}
+			if (!keep_first(f, g)) {
+				tmp = *f;
+				*f = *g;
+				*g = tmp;
+			}
+			take_locations(f, g);
+			finding_release(g);
+			memmove(g, g + 1, (fs->n - j - 1) * sizeof(*g));
+			fs->n--;
+		}
+	}
 }
 
 void findings_release(struct findings *fs)

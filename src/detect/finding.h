@@ -78,6 +78,12 @@ const char *status_name(enum finding_status s);
 void findings_add(struct findings *fs, struct finding *f);
 void findings_release(struct findings *fs);
 void finding_release(struct finding *f);
+/* One secret value that several rules matched (a generic assignment rule
+ * and a vendor rule on the same key) becomes one finding: among the secret
+ * findings of fs from index first on with the same fingerprint, the one
+ * kept is a documented example if any is (its validator knew the value),
+ * else the most severe, else the first; the others' locations join it. */
+void findings_fold_values(struct findings *fs, size_t first);
 /* Helpers to build one finding. The strings are copied. */
 void finding_init(struct finding *f, const char *rule, enum category c, enum severity s,
                   const char *title);

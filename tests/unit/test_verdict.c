@@ -146,3 +146,39 @@ TEST(ignore, lines_and_yaml)
 	ignore_release(&y);
 	ignore_release(&bad);
 }
+
+static void add_secret(struct findings *fs, const char *rule, enum severity s,
+                       enum finding_status st, const char *value, const char *path)
+{
+	struct finding f;
+
+	finding_init(&f, rule, CAT_SECRET, s, rule);
+	f.status = st;
+	finding_add_location(&f, LOC_FILE, "sha256:l", 0, path, 3, NULL);
+	finding_set_secret(&f, value, strlen(value), false);
+	findings_add(fs, &f);
+}
+
+TEST(findings, one_value_matched_by_several_rules_is_one_finding)
+{
+	struct findings fs = {0};
+
+	add_secret(&fs, "generic-secret", SEV_MEDIUM, ST_ACTIVE, "9dKqZ2", "root/.aws/credentials");
+	add_secret(&fs, "aws-secret-access-key", SEV_CRITICAL, ST_ACTIVE, "9dKqZ2",
+	           "root/.aws/credentials");
+	add_secret(&fs, "generic-secret", SEV_MEDIUM, ST_ACTIVE, "9dKqZ2", "srv/app/.env");
+	add_secret(&fs, "generic-secret", SEV_LOW, ST_ACTIVE, "AKIAIOSFODNN7EXAMPLE", "a");
+	add_secret(&fs, "aws-access-key-id", SEV_INFO, ST_EXAMPLE, "AKIAIOSFODNN7EXAMPLE", "a");
+	add_secret(&fs, "other", SEV_HIGH, ST_ACTIVE, "different", "b");
+	CHECK_INT(fs.n, 5); /* the same rule and value merge as they are added */
+	findings_fold_values(&fs, 0);
+	CHECK_INT(fs.n, 3);
+	/* the most severe rule, with every place the value was seen */
+	CHECK_STR(fs.v[0].rule, "aws-secret-access-key");
+	CHECK_INT(fs.v[0].n_locs, 2);
+	/* a rule that knows the value is a documented example wins */
+	CHECK_STR(fs.v[1].rule, "aws-access-key-id");
+	CHECK_INT(fs.v[1].status, ST_EXAMPLE);
+	CHECK_STR(fs.v[2].rule, "other");
+	findings_release(&fs);
+}
