@@ -58,7 +58,6 @@ struct crule {
 	 * past it; other rules by their whole regex, a hit being a match's end
 	 * (lmax 0, before the rule's window, after ENGINE_LOOKAHEAD). reach: how
 	 * far past a hit's end a match may end. */
-	bool anchored;
 	size_t lmax, before, after, reach;
 	bool kw_implied; /* every anchor literal holds a keyword: no need to look */
 };
@@ -90,8 +89,9 @@ struct engine {
 	 * passes a filter or from shortly before a keyword's first occurrence
 	 * (gate_back bytes: the widest window), as they cannot match elsewhere. */
 	hs_database_t *gated_db;
-	uint8_t *kw_gate; /* per keyword: opens the gate */
-	bool path_gate;   /* some gated rule has a path filter */
+	uint8_t *kw_gate;     /* per keyword: opens the gate */
+	uint32_t *gate_paths; /* path bits that open the gate */
+	size_t n_gate_paths;
 	size_t gate_back;
 	struct crun *runs;
 	size_t n_runs;
@@ -374,6 +374,22 @@ static int keyword_index(struct engine *e, const char *kw)
 	return (int)e->n_keywords++;
 }
 
+/* True when p[0..n) holds kw in any case. */
+static bool holds_caseless(const unsigned char *p, size_t n, const char *kw)
+{
+	size_t kl = strlen(kw);
+
+	for (size_t i = 0; i + kl <= n; i++) {
+		size_t j = 0;
+
+		while (j < kl && tolower(p[i + j]) == tolower((unsigned char)kw[j]))
+			j++;
+		if (j == kl)
+			return true;
+	}
+	return false;
+}
+
 /* True when every literal of a holds (in any case) one of r's keywords: a
  * match then always holds a keyword. */
 static bool keywords_implied(const struct rule *r, const struct anchors *a)
@@ -381,18 +397,8 @@ static bool keywords_implied(const struct rule *r, const struct anchors *a)
 	for (size_t i = 0; i < a->n; i++) {
 		bool found = false;
 
-		for (size_t k = 0; k < r->n_keywords && !found; k++) {
-			size_t kl = strlen(r->keywords[k]);
-
-			for (size_t at = 0; at + kl <= a->lit[i].len && !found; at++) {
-				size_t j = 0;
-
-				while (j < kl && tolower(a->lit[i].s[at + j]) ==
-				                     tolower((unsigned char)r->keywords[k][j]))
-					j++;
-				found = j == kl;
-			}
-		}
+		for (size_t k = 0; k < r->n_keywords && !found; k++)
+			found = holds_caseless(a->lit[i].s, a->lit[i].len, r->keywords[k]);
 		if (!found)
 			return false;
 	}
@@ -433,7 +439,6 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 	int rc = 0;
 
 	if (lit && (anchor_min_len(&a) > ENGINE_ANCHOR_MIN || !rare_gate)) { /* 1, 3 */
-		c->anchored = true;
 		c->kw_implied = keywords_implied(r, &a);
 		c->before = a.before < r->window ? a.before : r->window;
 		c->after = a.after < r->window ? a.after : r->window;
@@ -468,7 +473,6 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 		cr->rule = ci;
 		cr->min = run.min;
 		memcpy(cr->in, run.in, sizeof(cr->in));
-		c->anchored = true;
 		c->after = r->window > ENGINE_LOOKAHEAD ? r->window : ENGINE_LOOKAHEAD;
 		c->reach = c->after;
 		return 0;
@@ -477,7 +481,6 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 	if (gate) { /* 2, 5 */
 		if (r->window + ENGINE_PRE_CONTEXT > e->gate_back)
 			e->gate_back = r->window + ENGINE_PRE_CONTEXT;
-		e->path_gate = e->path_gate || r->path;
 		return hs_list_add(gated, r->regex, 0, (unsigned)(e->n_pats - 1), r, &p->prefilter);
 	}
 	return hs_list_add(content, r->regex, 0, (unsigned)(e->n_pats - 1), r, &p->prefilter);
@@ -616,13 +619,16 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 		pat_push(&e->pats, &e->n_pats, PAT_KEYWORD, (uint32_t)i);
 		free(lit);
 	}
-	/* the keywords of gated rules open the gate */
+	/* the keywords and path filters of gated rules open the gate */
 	e->kw_gate = xcalloc(e->n_keywords + 1, 1);
+	e->gate_paths = xcalloc(gated.n + 1, sizeof(*e->gate_paths));
 	for (size_t i = 0; i < gated.n; i++) {
 		const struct crule *c = &e->cr[e->pats[gated.ids[i]].idx];
 
 		for (size_t k = 0; k < c->n_kw; k++)
 			e->kw_gate[c->kw[k]] = 1;
+		if (c->path_bit >= 0)
+			e->gate_paths[e->n_gate_paths++] = (uint32_t)c->path_bit;
 	}
 	if (!rc)
 		rc = hs_list_compile(&e->db, &content, HS_MODE_STREAM);
@@ -684,6 +690,7 @@ void engine_free(struct engine *e)
 	hs_free_database(e->db);
 	hs_free_database(e->gated_db);
 	free(e->kw_gate);
+	free(e->gate_paths);
 	free(e->runs);
 	hs_free_database(e->path_db);
 	free(e);
@@ -875,21 +882,9 @@ static void touch(struct engine_scan *s, uint32_t ci)
 static bool keyword_in(const struct engine *e, const struct crule *c, const unsigned char *p,
                        size_t n)
 {
-	for (size_t k = 0; k < c->n_kw; k++) {
-		const char *kw = e->keywords[c->kw[k]];
-		size_t kl = strlen(kw);
-
-		for (size_t i = 0; i + kl <= n; i++) {
-			size_t j = 0;
-
-			while (j < kl &&
-			       (p[i + j] | (p[i + j] >= 'A' && p[i + j] <= 'Z' ? 0x20 : 0)) ==
-			           (unsigned char)kw[j])
-				j++;
-			if (j == kl)
-				return true;
-		}
-	}
+	for (size_t k = 0; k < c->n_kw; k++)
+		if (holds_caseless(p, n, e->keywords[c->kw[k]]))
+			return true;
 	return false;
 }
 
@@ -1333,6 +1328,15 @@ static int on_gated_hit(unsigned int id, unsigned long long from, unsigned long 
 	return on_hit(id, from + s->gate_base, to + s->gate_base, flags, ctx);
 }
 
+/* Scans bytes with the gated database; a failure is kept in s->rc. */
+static int gated_scan(struct engine_scan *s, const unsigned char *p, size_t n)
+{
+	if (hs_scan_stream(s->gstream, (const char *)p, (unsigned)n, 0, s->scratch, on_gated_hit,
+	                   s) != HS_SUCCESS)
+		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+	return s->rc;
+}
+
 /* Opens the gated stream at file offset from (its bytes up to the end of the
  * current chunk must be available) and scans them. */
 static void gate_open(struct engine_scan *s, uint64_t from)
@@ -1358,11 +1362,8 @@ static void gate_open(struct engine_scan *s, uint64_t from)
 			n = (size_t)(end - from);
 			p = s->chunk + (from - s->chunk_base);
 		}
-		if (hs_scan_stream(s->gstream, (const char *)p, (unsigned)n, 0, s->scratch,
-		                   on_gated_hit, s) != HS_SUCCESS) {
-			s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+		if (gated_scan(s, p, n))
 			return;
-		}
 		from += n;
 	}
 }
@@ -1437,15 +1438,9 @@ int engine_file_begin(struct engine_scan *s, const char *path, const char *layer
 	for (size_t i = 0; i < s->e->n_runs; i++)
 		s->run_open[i] = ENGINE_RUN_NONE;
 	path_rules(s);
-	if (s->e->gated_db && s->e->path_gate) {
-		for (size_t i = 0; i < s->e->n_cr && !s->gate_open; i++) {
-			const struct crule *c = &s->e->cr[i];
-
-			s->gate_open = !c->anchored && c->r->path && (c->r->kinds & RK_CONTENT) &&
-			               c->path_bit >= 0 && s->path_bits[c->path_bit];
-		}
-		s->gate_base = 0;
-	}
+	for (size_t i = 0; i < s->e->n_gate_paths && !s->gate_open; i++)
+		s->gate_open = s->path_bits[s->e->gate_paths[i]];
+	s->gate_base = 0;
 	return s->rc;
 }
 
@@ -1507,11 +1502,8 @@ int engine_file_data(struct engine_scan *s, const void *data, size_t len)
 			break;
 		}
 		if (s->gate_open) {
-			if (hs_scan_stream(s->gstream, (const char *)p, (unsigned)n, 0, s->scratch,
-			                   on_gated_hit, s) != HS_SUCCESS) {
-				s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+			if (gated_scan(s, p, n))
 				break;
-			}
 		} else if (s->gate_from != UINT64_MAX) {
 			gate_open(s, s->gate_from);
 		}

@@ -629,27 +629,36 @@ static void v_generic_secret(struct validation *out, const char *v, size_t len, 
 #define TOKEN_FIXED_RUN      5 /* a leading run this long is part of a format */
 #define TOKEN_DOMINANT_SHARE 5
 
-static bool encoded_data(const char *v, size_t len)
+/* Length of the run of v[0] that begins v (len > 0). */
+static size_t leading_run(const char *v, size_t len)
 {
-	size_t counts[256] = {0}, i = 1, top = 0;
+	size_t i = 1;
 
 	while (i < len && v[i] == v[0])
 		i++;
-	if (len - i < TOKEN_DOMINANT_MIN)
+	return i;
+}
+
+/* tail: the value after its leading run. */
+static bool encoded_data(const char *tail, size_t len)
+{
+	size_t counts[256] = {0}, top = 0;
+
+	if (len < TOKEN_DOMINANT_MIN)
 		return false;
-	for (size_t k = i; k < len; k++) {
-		size_t c = ++counts[(unsigned char)v[k]];
+	for (size_t k = 0; k < len; k++) {
+		size_t c = ++counts[(unsigned char)tail[k]];
 
 		if (c > top)
 			top = c;
 	}
-	return top * TOKEN_DOMINANT_SHARE > len - i;
+	return top * TOKEN_DOMINANT_SHARE > len;
 }
 
 static void v_token(struct validation *out, const char *v, size_t len, const char *ctx,
                     size_t ctx_len)
 {
-	size_t lead;
+	size_t run, lead;
 
 	trim_value(&v, &len);
 	if (len == 0) {
@@ -657,10 +666,8 @@ static void v_token(struct validation *out, const char *v, size_t len, const cha
 		return;
 	}
 	/* a fixed leading run (Twitter's 21 'A's) is judged by what follows */
-	for (lead = 1; lead < len && v[lead] == v[0];)
-		lead++;
-	if (lead < TOKEN_FIXED_RUN || len - lead < TOKEN_DOMINANT_MIN)
-		lead = 0;
+	run = leading_run(v, len);
+	lead = run >= TOKEN_FIXED_RUN && len - run >= TOKEN_DOMINANT_MIN ? run : 0;
 	if (placeholder_check(v + lead, len - lead, false)) {
 		validate__weak(out, SEV_INFO, ST_EXAMPLE, "placeholder token");
 		return;
@@ -669,7 +676,7 @@ static void v_token(struct validation *out, const char *v, size_t len, const cha
 		validate__weak(out, SEV_LOW, ST_ACTIVE, "low-entropy token");
 		return;
 	}
-	if (encoded_data(v, len)) {
+	if (encoded_data(v + run, len - run)) {
 		validate__weak(out, SEV_LOW, ST_ACTIVE, "one character dominates: encoded data");
 		return;
 	}
