@@ -19,16 +19,16 @@ static const struct analyzer_ops *const analyzers[] = {ANALYZER_LIST(ANALYZER_RE
 
 /* A file that had findings: where it was and what its content hashes to.
  * A file that fit in the buffer keeps its content until its layer ends and
- * is hashed then only if a package database seen by then lists its path:
- * most files with findings are not package files, and their checksums are
- * not needed. */
+ * is hashed then only if a package database seen by then lists its path,
+ * with the algorithms that database uses: most files with findings are not
+ * package files, and their checksums are not needed. */
 struct file_rec {
 	char *path;
 	size_t layer;
 	bool have_sums; /* false: not fully read, or no database lists it */
+	bool held;      /* its content is in the keep buffer at off */
 	struct file_sums sums;
-	char *data; /* the content, until its layer ends */
-	size_t len;
+	size_t off, len;
 };
 
 /* A package database file seen in a layer (parsed at the end if it is still
@@ -54,9 +54,14 @@ struct scan_ctx {
 
 	/* the current regular file */
 	bool in_file;
-	uint64_t seen;   /* content bytes so far */
-	struct buf keep; /* first SCAN_HASH_BUFFER bytes (or all of a database) */
-	bool hashing;    /* past the buffer: checksummed as it streams */
+	uint64_t seen; /* content bytes so far */
+	/* The contents of the layer's flagged files held for settle_recs
+	 * (keep.ptr[0..held)), then the current file's first SCAN_HASH_BUFFER
+	 * bytes (or all of a database). One buffer, reused: no page is mapped
+	 * and zeroed afresh for each file. */
+	struct buf keep;
+	size_t held;
+	bool hashing; /* past the buffer: checksummed as it streams */
 	struct file_hasher hasher;
 	bool incomplete; /* bytes were dropped: no checksum */
 	enum pkgdb_kind db_kind;
@@ -65,8 +70,8 @@ struct scan_ctx {
 	size_t n_recs, alloc_recs;
 	struct db_file *dbs;
 	size_t n_dbs, alloc_dbs;
-	size_t retained;       /* bytes of file_rec data held */
 	size_t first_unhashed; /* recs before this one are settled */
+	unsigned hint_algos;   /* the checksums the image's package tools use */
 	struct pkgdb *seen_db; /* the database files seen so far, parsed */
 	size_t n_seen_dbs;
 	/* findings to drop when they come out package-shipped */
@@ -124,6 +129,35 @@ static int sink_layer_begin(void *ctx, const struct image *img, size_t index)
 	return rc;
 }
 
+/* The held bytes from off on (never a null pointer). */
+static const char *kept(const struct scan_ctx *sc, size_t off)
+{
+	return sc->keep.ptr ? sc->keep.ptr + off : "";
+}
+
+/* The checksums of the package tool whose files path belongs to, if any. */
+static unsigned tool_algos(const char *path)
+{
+	if (!strncmp(path, "var/lib/dpkg/", 13) || !strncmp(path, "etc/dpkg/", 9))
+		return SUM_MD5;
+	if (!strncmp(path, "lib/apk/", 8) || !strncmp(path, "etc/apk/", 8))
+		return SUM_SHA1;
+	return 0;
+}
+
+/* The checksums a database may list path with, known before the databases
+ * of the layer are read: those of the package tools and databases the image
+ * showed so far, sha256 in Python package directories; all when none was
+ * seen. */
+static unsigned likely_algos(const struct scan_ctx *sc, const char *path)
+{
+	unsigned algos = sc->hint_algos;
+
+	if (strstr(path, "-packages/"))
+		algos |= SUM_SHA256;
+	return algos ? algos : SUM_ALL;
+}
+
 static int sink_file(void *ctx, const struct file_event *ev, bool *want)
 {
 	struct scan_ctx *sc = ctx;
@@ -134,11 +168,12 @@ static int sink_file(void *ctx, const struct file_event *ev, bool *want)
 	int rc = 0;
 
 	fsview_record(sc->fsv, ev->layer_index, ev->path, op);
+	sc->hint_algos |= tool_algos(ev->path);
 	if (ev->type == FT_REG && !ev->whiteout && !ev->opaque) {
 		sc->stats->files++;
 		sc->in_file = true;
 		sc->seen = 0;
-		buf_reset(&sc->keep);
+		sc->keep.len = sc->held;
 		sc->hashing = false;
 		sc->incomplete = false;
 		sc->db_kind = pkgdb_file_kind(ev->path);
@@ -169,15 +204,17 @@ static int sink_content(void *ctx, const struct file_event *ev, const void *data
 	sc->seen += len;
 	if (sc->hashing) {
 		file_hasher_update(&sc->hasher, data, len);
-	} else if (sc->keep.len + len <=
+	} else if (sc->keep.len - sc->held + len <=
 	           (sc->db_kind != PKGDB_NONE ? SCAN_PKGDB_FILE_MAX : SCAN_HASH_BUFFER)) {
 		buf_add(&sc->keep, data, len);
 	} else if (sc->db_kind != PKGDB_NONE) {
 		sc->incomplete = true; /* an oversized database is not read */
 	} else {
-		file_hasher_init(&sc->hasher);
-		file_hasher_update(&sc->hasher, sc->keep.ptr, sc->keep.len);
+		/* too big to hold: checksummed as it streams, in case */
+		file_hasher_init(&sc->hasher, likely_algos(sc, ev->path));
+		file_hasher_update(&sc->hasher, kept(sc, sc->held), sc->keep.len - sc->held);
 		file_hasher_update(&sc->hasher, data, len);
+		sc->keep.len = sc->held;
 		sc->hashing = true;
 	}
 analyzers:
@@ -196,7 +233,12 @@ static void keep_db_file(struct scan_ctx *sc, const struct file_event *ev)
 	d->path = xstrdup(ev->path);
 	d->layer = ev->layer_index;
 	d->kind = sc->db_kind;
-	d->data = buf_detach(&sc->keep, &d->len);
+	sc->hint_algos |= pkgdb_kind_algos(d->kind);
+	d->len = sc->keep.len - sc->held;
+	d->data = xmalloc(d->len + 1);
+	memcpy(d->data, kept(sc, sc->held), d->len);
+	d->data[d->len] = '\0';
+	sc->keep.len = sc->held;
 }
 
 /* True when every finding of fs is a documented example or placeholder:
@@ -215,25 +257,25 @@ static bool all_examples(const struct findings *fs)
 static void keep_rec(struct scan_ctx *sc, const struct file_event *ev)
 {
 	struct file_rec *r;
+	size_t len = sc->keep.len - sc->held;
 
 	XGROW(sc->recs, sc->alloc_recs, sc->n_recs + 1);
 	r = &sc->recs[sc->n_recs++];
 	r->path = xstrdup(ev->path);
 	r->layer = ev->layer_index;
 	r->have_sums = !sc->incomplete;
-	r->data = NULL;
-	r->len = 0;
+	r->held = false;
+	r->off = r->len = 0;
 	if (sc->hashing) {
 		file_hasher_final(&sc->hasher, &r->sums);
-	} else if (r->have_sums && sc->db_kind == PKGDB_NONE &&
-	           sc->retained + sc->keep.len <= SCAN_RETAIN_MAX) {
-		r->len = sc->keep.len;
-		r->data = xmalloc(r->len ? r->len : 1);
-		memcpy(r->data, sc->keep.ptr ? sc->keep.ptr : "", r->len);
-		sc->retained += r->len;
+	} else if (r->have_sums && sc->db_kind == PKGDB_NONE && sc->keep.len <= SCAN_RETAIN_MAX) {
+		r->held = true;
+		r->off = sc->held;
+		r->len = len;
+		sc->held = sc->keep.len;
 		r->have_sums = false;
 	} else if (r->have_sums) {
-		file_sums_compute(&r->sums, sc->keep.ptr ? sc->keep.ptr : "", sc->keep.len);
+		file_sums_compute(&r->sums, likely_algos(sc, ev->path), kept(sc, sc->held), len);
 	}
 	sc->hashing = false;
 }
@@ -276,17 +318,17 @@ static void settle_recs(struct scan_ctx *sc)
 	}
 	for (; sc->first_unhashed < sc->n_recs; sc->first_unhashed++) {
 		struct file_rec *r = &sc->recs[sc->first_unhashed];
+		unsigned algos;
 
-		if (!r->data)
+		if (!r->held)
 			continue;
-		if (pkgdb_lists(sc->seen_db, r->path)) {
-			file_sums_compute(&r->sums, r->data, r->len);
+		if ((algos = pkgdb_algos(sc->seen_db, r->path))) {
+			file_sums_compute(&r->sums, algos, kept(sc, r->off), r->len);
 			r->have_sums = true;
 		}
-		free(r->data);
-		r->data = NULL;
-		sc->retained -= r->len;
+		r->held = false;
 	}
+	sc->held = sc->keep.len = 0;
 }
 
 static int sink_layer_end(void *ctx, const struct image *img, size_t index)
@@ -543,10 +585,8 @@ done:
 	findings_release(&sc.pending);
 	fsview_free(sc.fsv);
 	buf_release(&sc.keep);
-	for (size_t i = 0; i < sc.n_recs; i++) {
+	for (size_t i = 0; i < sc.n_recs; i++)
 		free(sc.recs[i].path);
-		free(sc.recs[i].data);
-	}
 	pkgdb_free(sc.seen_db);
 	free(sc.recs);
 	for (size_t i = 0; i < sc.n_dbs; i++) {

@@ -11,11 +11,15 @@
 
 /* ---- checksums ------------------------------------------------------------ */
 
-void file_hasher_init(struct file_hasher *h)
+void file_hasher_init(struct file_hasher *h, unsigned algos)
 {
 	const EVP_MD *md[3] = {EVP_md5(), EVP_sha1(), EVP_sha256()};
 
+	h->algos = algos;
 	for (int i = 0; i < 3; i++) {
+		h->ctx[i] = NULL;
+		if (!(algos & (1u << i)))
+			continue;
 		h->ctx[i] = EVP_MD_CTX_new();
 		if (!h->ctx[i] || !EVP_DigestInit_ex(h->ctx[i], md[i], NULL))
 			abort();
@@ -25,15 +29,19 @@ void file_hasher_init(struct file_hasher *h)
 void file_hasher_update(struct file_hasher *h, const void *data, size_t len)
 {
 	for (int i = 0; i < 3; i++)
-		EVP_DigestUpdate(h->ctx[i], data, len);
+		if (h->ctx[i])
+			EVP_DigestUpdate(h->ctx[i], data, len);
 }
 
 void file_hasher_final(struct file_hasher *h, struct file_sums *out)
 {
 	unsigned char *dst[3] = {out->md5, out->sha1, out->sha256};
 
+	memset(out, 0, sizeof(*out));
+	out->have = h->algos;
 	for (int i = 0; i < 3; i++)
-		EVP_DigestFinal_ex(h->ctx[i], dst[i], NULL);
+		if (h->ctx[i])
+			EVP_DigestFinal_ex(h->ctx[i], dst[i], NULL);
 	file_hasher_release(h);
 }
 
@@ -45,11 +53,11 @@ void file_hasher_release(struct file_hasher *h)
 	}
 }
 
-void file_sums_compute(struct file_sums *out, const void *data, size_t len)
+void file_sums_compute(struct file_sums *out, unsigned algos, const void *data, size_t len)
 {
 	struct file_hasher h;
 
-	file_hasher_init(&h);
+	file_hasher_init(&h, algos);
 	file_hasher_update(&h, data, len);
 	file_hasher_final(&h, out);
 }
@@ -203,9 +211,35 @@ static const struct pkg_entry *db_get(const struct pkgdb *db, const char *path)
 	return e->path ? e : NULL;
 }
 
-bool pkgdb_lists(const struct pkgdb *db, const char *path)
+static unsigned algo_bit(enum sum_algo a)
 {
-	return db_get(db, path) != NULL;
+	return a == ALGO_MD5 ? SUM_MD5 : a == ALGO_SHA1 ? SUM_SHA1 : SUM_SHA256;
+}
+
+unsigned pkgdb_algos(const struct pkgdb *db, const char *path)
+{
+	const struct pkg_entry *e = db_get(db, path);
+	unsigned algos = 0;
+
+	for (size_t i = 0; e && i < e->n_sums; i++)
+		algos |= algo_bit(e->sums[i].algo);
+	return algos;
+}
+
+unsigned pkgdb_kind_algos(enum pkgdb_kind kind)
+{
+	switch (kind) {
+	case PKGDB_DPKG_MD5SUMS:
+	case PKGDB_DPKG_STATUS:
+		return SUM_MD5;
+	case PKGDB_APK_INSTALLED:
+		return SUM_SHA1;
+	case PKGDB_PY_RECORD:
+		return SUM_SHA256;
+	case PKGDB_NONE:
+		break;
+	}
+	return 0;
 }
 
 bool pkgdb_vouches(const struct pkgdb *db, const char *path, const struct file_sums *sums)
@@ -217,6 +251,8 @@ bool pkgdb_vouches(const struct pkgdb *db, const char *path, const struct file_s
 	for (size_t i = 0; i < e->n_sums; i++) {
 		const struct pkg_sum *s = &e->sums[i];
 
+		if (!(sums->have & algo_bit(s->algo)))
+			continue;
 		if ((s->algo == ALGO_MD5 && !memcmp(s->d, sums->md5, 16)) ||
 		    (s->algo == ALGO_SHA1 && !memcmp(s->d, sums->sha1, 20)) ||
 		    (s->algo == ALGO_SHA256 && !memcmp(s->d, sums->sha256, 32)))

@@ -15,24 +15,35 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The checksums of one file's content, as the databases use them. */
+/* Checksum algorithms, as a mask: dpkg uses md5, apk sha1, Python sha256. */
+enum {
+	SUM_MD5 = 1,
+	SUM_SHA1 = 2,
+	SUM_SHA256 = 4,
+	SUM_ALL = SUM_MD5 | SUM_SHA1 | SUM_SHA256,
+};
+
+/* The checksums of one file's content, as the databases use them; have
+ * says which were computed. */
 struct file_sums {
+	unsigned have;
 	unsigned char md5[16];
 	unsigned char sha1[20];
 	unsigned char sha256[32];
 };
 
-/* Streaming computation of all three (OpenSSL EVP). */
+/* Streaming computation of some of them (OpenSSL EVP). */
 struct file_hasher {
+	unsigned algos;
 	void *ctx[3];
 };
-void file_hasher_init(struct file_hasher *h);
+void file_hasher_init(struct file_hasher *h, unsigned algos);
 void file_hasher_update(struct file_hasher *h, const void *data, size_t len);
 /* Writes the sums and releases the contexts. */
 void file_hasher_final(struct file_hasher *h, struct file_sums *out);
 /* Releases a hasher that was not finalised (a zeroed one is fine). */
 void file_hasher_release(struct file_hasher *h);
-void file_sums_compute(struct file_sums *out, const void *data, size_t len);
+void file_sums_compute(struct file_sums *out, unsigned algos, const void *data, size_t len);
 
 enum pkgdb_kind {
 	PKGDB_NONE,
@@ -56,11 +67,15 @@ size_t pkgdb_parse(struct pkgdb *db, enum pkgdb_kind kind, const char *path, con
                    size_t len);
 
 /* True when a database lists path (normalised, no leading slash) with the
- * checksum its algorithm gives for sums. */
+ * checksum its algorithm gives for sums (only computed sums count). */
 bool pkgdb_vouches(const struct pkgdb *db, const char *path, const struct file_sums *sums);
 
-/* True when a database lists path at all (whatever the checksum). */
-bool pkgdb_lists(const struct pkgdb *db, const char *path);
+/* The algorithms of the checksums the databases list path with; 0 when
+ * none lists it. */
+unsigned pkgdb_algos(const struct pkgdb *db, const char *path);
+
+/* The algorithms a database of this kind uses. */
+unsigned pkgdb_kind_algos(enum pkgdb_kind kind);
 
 /* Number of (path, checksum) entries. */
 size_t pkgdb_count(const struct pkgdb *db);

@@ -1,6 +1,8 @@
 """dredge scan end to end: images built with umoci (or written by hand where
 a history entry or a corrupt blob is needed), scanned with the built-in
 rules; exact verdicts, categories, paths and layers."""
+import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -284,6 +286,65 @@ def test_clean_image_of_real_packages(t):
     # ssh-agent is setgid and vouched for by openssh-client's md5sums
     t.eq([f for f in doc["findings"] if f["rule"] == "setuid-file"], [], "setgid ssh-agent shipped")
     t.ok(doc["stats"]["files"] > 300, "files scanned: %d" % doc["stats"]["files"])
+
+
+def aws_pair(n):
+    """A distinct AWS key id and secret for file n (so findings stay apart)."""
+    return ("AWS_ACCESS_KEY_ID=AKIAZ5Q4XN7W3BF2X%s\nAWS_SECRET_ACCESS_KEY=Zq3v9Kx7LmP2sT8wYb4nR"
+            "6uJ1cF5hD0gA9eQ7%s\n" % ("VUP", "iOx", "VUQ", "jPy", "VUR", "kQz", "VUS",
+                                     "mRw")[2 * n:2 * n + 2])
+
+
+def package_files():
+    """Files with secrets, as a package would ship them: small ones (held to
+    the layer's end), a 20 MiB one (too much to hold: hashed at once) and a
+    34 MiB one (past the buffer: hashed as it streams)."""
+    filler = (b"#" * 79 + b"\n")
+    return [("usr/share/app/big.txt",
+             b"# big\n" + filler * (34 * 1024 * 1024 // 80) + aws_pair(0).encode()),
+            ("usr/share/app/mid.txt",
+             b"# mid\n" + filler * (20 * 1024 * 1024 // 80) + aws_pair(1).encode()),
+            ("usr/share/app/small.conf", ("# small\n" + aws_pair(2)).encode()),
+            ("usr/share/app/wrong.conf", ("# wrong\n" + aws_pair(3)).encode())]
+
+
+def statuses(doc):
+    """{path: status} of the AWS key id findings."""
+    return {f["locations"][0]["path"]: f["status"] for f in doc["findings"]
+            if f["rule"] == "aws-access-key-id"}
+
+
+@slow
+def test_package_files_hashed_as_their_database_needs(t):
+    files = package_files()
+    listed = [(p, b"tampered" if p.endswith("wrong.conf") else d) for p, d in files]
+    md5sums = "".join("%s  %s\n" % (hashlib.md5(d).hexdigest(), p) for p, d in listed)
+    apk = "P:app\nF:usr/share/app\n" + "".join(
+        "R:%s\nZ:Q1%s\n" % (p.rsplit("/", 1)[1],
+                            base64.b64encode(hashlib.sha1(d).digest()).decode())
+        for p, d in listed)
+    content = [{"name": p, "data": d} for p, d in files]
+    want = {"usr/share/app/big.txt": "package-shipped", "usr/share/app/mid.txt": "package-shipped",
+            "usr/share/app/small.conf": "package-shipped", "usr/share/app/wrong.conf": "active"}
+    images = {
+        # dpkg's files come before the content: md5 only
+        "dpkg": [{"name": "etc/dpkg/dpkg.cfg", "data": "# dpkg\n"}] + content +
+                [{"name": "var/lib/dpkg/info/app.md5sums", "data": md5sums}],
+        # no package tool seen before the content: every checksum
+        "late-dpkg": content + [{"name": "var/lib/dpkg/info/app.md5sums", "data": md5sums}],
+        # apk's database comes first: sha1 only
+        "apk": [{"name": "lib/apk/db/installed", "data": apk}] + content,
+    }
+    lay = Layout(os.path.join(t.tmp, "L"))
+    for tag, entries in images.items():
+        lay.image(tag, [tar_bytes(entries)])
+    for tag in images:
+        doc = scan(t, "oci:%s:%s" % (lay.path, tag))
+        t.eq(statuses(doc), want, "%s: statuses" % tag)
+    # without a database nothing is vouched for
+    lay.image("none", [tar_bytes(content)])
+    doc = scan(t, "oci:%s:none" % lay.path)
+    t.eq(set(statuses(doc).values()), {"active"}, "no database: active")
 
 
 def test_sarif_and_exit_codes(t):

@@ -34,9 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	db = pkgdb_new();
 	pkgdb_parse(db, pkgdb_file_kind(paths[which]), paths[which], (const char *)data, size);
-	file_sums_compute(&sums, data, size);
+	file_sums_compute(&sums, SUM_ALL, data, size);
 	pkgdb_vouches(db, "usr/bin/x", &sums);
-	pkgdb_lists(db, "etc/x.conf");
+	pkgdb_algos(db, "etc/x.conf");
 	pkgdb_free(db);
 	return 0;
 }

@@ -4,7 +4,7 @@
 /* sums of "hello\n" and of something else */
 static void sums_of(struct file_sums *out, const char *s)
 {
-	file_sums_compute(out, s, strlen(s));
+	file_sums_compute(out, SUM_ALL, s, strlen(s));
 }
 
 TEST(pkgdb, kinds)
@@ -45,11 +45,11 @@ TEST(pkgdb, dpkg_md5sums_and_status)
 	          2);
 	CHECK(pkgdb_vouches(db, "usr/share/doc/x/hello world", &hello));
 	CHECK(!pkgdb_vouches(db, "usr/share/doc/x/hello world", &other));
-	CHECK(pkgdb_lists(db, "usr/bin/c_rehash"));
+	CHECK_INT(pkgdb_algos(db, "usr/bin/c_rehash"), SUM_MD5);
 	CHECK(!pkgdb_vouches(db, "usr/bin/c_rehash", &hello));
 	CHECK(pkgdb_vouches(db, "etc/hello.conf", &hello));
-	CHECK(!pkgdb_lists(db, "etc/not-a-conffile"));
-	CHECK(!pkgdb_lists(db, "usr/bad"));
+	CHECK(!pkgdb_algos(db, "etc/not-a-conffile"));
+	CHECK(!pkgdb_algos(db, "usr/bad"));
 	CHECK_INT(pkgdb_count(db), 4);
 	pkgdb_free(db);
 }
@@ -78,8 +78,8 @@ TEST(pkgdb, apk_installed)
 	                      strlen(installed)),
 	          2);
 	CHECK(pkgdb_vouches(db, "lib/ld-musl-x86_64.so.1", &hello));
-	CHECK(!pkgdb_lists(db, "lib/libc.musl-x86_64.so.1")); /* a symlink: no checksum */
-	CHECK(pkgdb_lists(db, "bin/busybox"));
+	CHECK(!pkgdb_algos(db, "lib/libc.musl-x86_64.so.1")); /* a symlink: no checksum */
+	CHECK_INT(pkgdb_algos(db, "bin/busybox"), SUM_SHA1);
 	CHECK(!pkgdb_vouches(db, "bin/busybox", &hello));
 	pkgdb_free(db);
 }
@@ -104,7 +104,28 @@ TEST(pkgdb, python_record)
 	CHECK(pkgdb_vouches(db, "/usr/local/lib/python3.11/site-packages/odd,name.py", &hello));
 	CHECK(pkgdb_vouches(db, "usr/local/bin/six-tool", &hello));
 	CHECK(
-	    !pkgdb_lists(db, "usr/local/lib/python3.11/site-packages/six-1.16.0.dist-info/RECORD"));
+	    !pkgdb_algos(db, "usr/local/lib/python3.11/site-packages/six-1.16.0.dist-info/RECORD"));
+	pkgdb_free(db);
+}
+
+TEST(pkgdb, only_computed_sums_vouch)
+{
+	static const char md5sums[] = "b1946ac92492d2347c6235b4d2611184  usr/bin/hello\n";
+	struct pkgdb *db = pkgdb_new();
+	struct file_sums s;
+
+	pkgdb_parse(db, PKGDB_DPKG_MD5SUMS, "var/lib/dpkg/info/x.md5sums", md5sums,
+	            strlen(md5sums));
+	CHECK_INT(pkgdb_kind_algos(PKGDB_DPKG_STATUS), SUM_MD5);
+	CHECK_INT(pkgdb_kind_algos(PKGDB_PY_RECORD), SUM_SHA256);
+	file_sums_compute(&s, SUM_MD5, "hello\n", 6);
+	CHECK_INT(s.have, SUM_MD5);
+	CHECK(pkgdb_vouches(db, "usr/bin/hello", &s));
+	/* sha1 and sha256 alone say nothing of an md5 entry, even if zero */
+	file_sums_compute(&s, SUM_SHA1 | SUM_SHA256, "hello\n", 6);
+	CHECK(!pkgdb_vouches(db, "usr/bin/hello", &s));
+	memset(&s, 0, sizeof(s));
+	CHECK(!pkgdb_vouches(db, "usr/bin/hello", &s));
 	pkgdb_free(db);
 }
 
@@ -129,10 +150,10 @@ TEST(pkgdb, real_md5sums_of_this_machine)
 	file = malloc(8 << 20);
 	fn = fread(file, 1, 8 << 20, bin);
 	fclose(bin);
-	file_sums_compute(&s, file, fn);
+	file_sums_compute(&s, SUM_ALL, file, fn);
 	CHECK(pkgdb_vouches(db, "usr/bin/openssl", &s));
 	file[0] ^= 1;
-	file_sums_compute(&s, file, fn);
+	file_sums_compute(&s, SUM_ALL, file, fn);
 	CHECK(!pkgdb_vouches(db, "usr/bin/openssl", &s));
 	free(file);
 	pkgdb_free(db);
