@@ -60,6 +60,10 @@ struct crule {
 	 * far past a hit's end a match may end. */
 	size_t lmax, before, after, reach;
 	bool kw_implied; /* every anchor literal holds a keyword: no need to look */
+	/* anchored rules whose matches hold a run of at least run_min bytes of
+	 * run_in (anchor_run): a window without one is not confirmed */
+	size_t run_min;
+	bool *run_in;
 };
 
 /* A rule found by a run of its class (anchor_run) rather than by Hyperscan. */
@@ -443,6 +447,11 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 		c->before = a.before < r->window ? a.before : r->window;
 		c->after = a.after < r->window ? a.after : r->window;
 		c->reach = c->after;
+		if (has_run) {
+			c->run_min = run.min;
+			c->run_in = xmalloc(sizeof(run.in));
+			memcpy(c->run_in, run.in, sizeof(run.in));
+		}
 		/* the validator sees at least ENGINE_LOOKAHEAD bytes past a match */
 		if (c->after < ENGINE_LOOKAHEAD)
 			c->after = ENGINE_LOOKAHEAD;
@@ -677,6 +686,7 @@ void engine_free(struct engine *e)
 		free(c->allow_re);
 		free(c->allow_path);
 		free(c->kw);
+		free(c->run_in);
 	}
 	free(e->cr);
 	for (size_t i = 0; i < e->n_keywords; i++)
@@ -1085,6 +1095,32 @@ static void where_file(const struct engine_scan *s, struct where *w)
 	w->line = 0;
 }
 
+/* True when p[0..n) holds a run of at least min bytes of class in: one
+ * byte in every min is looked at, and runs are measured from those that
+ * belong to the class. */
+static bool holds_run(const unsigned char *p, size_t n, size_t min, const bool *in)
+{
+	size_t lo = 0;
+
+	for (size_t i = min - 1; i < n;) {
+		size_t a = i, b = i + 1;
+
+		if (!in[p[i]]) {
+			i += min;
+			continue;
+		}
+		while (a > lo && in[p[a - 1]])
+			a--;
+		while (b < n && in[p[b]])
+			b++;
+		if (b - a >= min)
+			return true;
+		lo = b;
+		i = b + min;
+	}
+	return false;
+}
+
 /* Confirms the hits of rule ci whose ends lie in [first, last]: runs its
  * regex from where the first one's match may begin to subject_end (absolute;
  * bytes up to subject_end are available); a match holding one of them
@@ -1128,6 +1164,11 @@ static void confirm_range(struct engine_scan *s, uint32_t ci, uint64_t first, ui
 	} else {
 		copy_bytes(s, s->subj, ctx, subject_end);
 		subject = s->subj;
+	}
+	/* no match without a run of the rule's value class */
+	if (c->run_min && !holds_run(subject, (size_t)(subject_end - ctx), c->run_min, c->run_in)) {
+		s->scanned_to[ci] = subject_end;
+		return;
 	}
 	where_file(s, &w);
 	w.content = true;

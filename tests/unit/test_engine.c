@@ -280,6 +280,32 @@ TEST(engine, anchor_literal_split_across_chunks)
 	}
 }
 
+TEST(engine, value_run_checked_before_confirming)
+{
+	/* "lit" is anchored on apikey= and its value is a run of 24: windows
+	 * without such a run are not handed to PCRE2, and one that ends the
+	 * file, split anywhere, still is */
+	char t[4096];
+	size_t n = 0;
+
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(t + n, sizeof(t) - n, "apikey=%.23s;\n",
+		                      "abcdefghijklmnopqrstuvwxyz");
+	n += (size_t)snprintf(t + n, sizeof(t) - n, "apikey=%.24s", "abcdefghijklmnopqrstuvwxyz");
+	for (size_t step = 1; step <= 33; step += 4) {
+		struct fx x;
+		const struct finding *f;
+
+		CHECK_INT(fx_init_pack(&x, true, pack2), 0);
+		CHECK_INT(scan(&x, "app/conf", t, n, step), 0);
+		CHECK_INT(count(&x.fs, "lit"), 1);
+		f = find(&x.fs, "lit");
+		CHECK_STR(f->evidence, "abcdefghijklmnopqrstuvwx");
+		CHECK_INT(f->locs[0].line, 41);
+		fx_release(&x);
+	}
+}
+
 TEST(engine, class_run_found_in_any_chunking)
 {
 	static const size_t steps[] = {1, 5, 39, 40, 41, 100000};
