@@ -2,6 +2,7 @@
  * content rules over local files as if they were in an image. */
 #include "cli/cli.h"
 #include "detect/engine.h"
+#include "detect/hscache.h"
 #include "detect/rules.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -366,15 +367,19 @@ static void print_findings(const struct findings *fs, bool json, const struct ma
 
 static int rules_match(struct rules_opts *o)
 {
-	struct engine_opts eo = {o->show_secrets};
+	char *cache = hscache_default_dir();
+	struct engine_opts eo = {.show_secrets = o->show_secrets, .cache_dir = cache};
 	struct engine *e = NULL;
 	struct findings fs = {0};
 	struct match_ctx m = {0};
 	int rc;
 
-	if (!o->n_args)
+	if (!o->n_args) {
+		free(cache);
 		return err_set(DR_EUSAGE, "rules match needs a file, directory or -");
+	}
 	rc = engine_compile(&e, &o->rs, &eo);
+	free(cache);
 	if (!rc)
 		rc = engine_scan_new(&m.scan, e, &fs);
 	m.chunk = xmalloc(RULES_CHUNK);

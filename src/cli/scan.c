@@ -4,6 +4,7 @@
 #include "cli/progress.h"
 #include "detect/analyze.h"
 #include "detect/engine.h"
+#include "detect/hscache.h"
 #include "detect/rules.h"
 #include "detect/typosquat.h"
 #include "detect/yarascan.h"
@@ -351,9 +352,12 @@ int cmd_scan(int argc, char **argv)
 			goto fail;
 		}
 	{
-		struct engine_opts eo = {.show_secrets = o.show};
+		char *cache = hscache_default_dir();
+		struct engine_opts eo = {.show_secrets = o.show, .cache_dir = cache};
 
-		if ((rc = engine_compile(&eng, &rs, &eo)))
+		rc = engine_compile(&eng, &rs, &eo);
+		free(cache);
+		if (rc)
 			goto fail;
 	}
 	if ((rc = typosquat_new(&ts)))

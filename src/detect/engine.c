@@ -1,6 +1,7 @@
 #include "detect/engine.h"
 
 #include "detect/anchor.h"
+#include "detect/hscache.h"
 #include "detect/validate.h"
 #include "util/limits.h"
 #include "util/buf.h"
@@ -101,6 +102,7 @@ struct engine {
 	size_t n_runs;
 	hs_database_t *path_db; /* paths, block; NULL when none */
 	size_t ring_size;       /* power of two >= max window + lookahead + context */
+	size_t cached_dbs;      /* databases loaded from the cache */
 	uint32_t max_groups;
 };
 
@@ -341,21 +343,23 @@ static void hs_list_release(struct hs_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int hs_list_compile(hs_database_t **out, struct hs_list *l, unsigned mode)
+static int hs_list_compile(struct engine *e, hs_database_t **out, struct hs_list *l, unsigned mode)
 {
 	hs_compile_error_t *err = NULL;
+	bool loaded = false;
 
 	*out = NULL;
 	if (!l->n)
 		return 0;
-	if (hs_compile_multi((const char *const *)l->expr, l->flags, l->ids, (unsigned)l->n, mode,
-	                     NULL, out, &err) != HS_SUCCESS) {
+	if (hscache_compile_multi(e->opts.cache_dir, (const char *const *)l->expr, l->flags, l->ids,
+	                          (unsigned)l->n, mode, out, &err, &loaded) != HS_SUCCESS) {
 		int rc = err_set(DR_EFORMAT, "cannot compile rules (pattern %d): %s",
 		                 err ? err->expression : -1, err ? err->message : "?");
 
 		hs_free_compile_error(err);
 		return rc;
 	}
+	e->cached_dbs += loaded;
 	return 0;
 }
 
@@ -640,11 +644,11 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 			e->gate_paths[e->n_gate_paths++] = (uint32_t)c->path_bit;
 	}
 	if (!rc)
-		rc = hs_list_compile(&e->db, &content, HS_MODE_STREAM);
+		rc = hs_list_compile(e, &e->db, &content, HS_MODE_STREAM);
 	if (!rc)
-		rc = hs_list_compile(&e->gated_db, &gated, HS_MODE_STREAM);
+		rc = hs_list_compile(e, &e->gated_db, &gated, HS_MODE_STREAM);
 	if (!rc)
-		rc = hs_list_compile(&e->path_db, &paths, HS_MODE_BLOCK);
+		rc = hs_list_compile(e, &e->path_db, &paths, HS_MODE_BLOCK);
 	/* a pending run spans at most a quarter of the ring (see rule_hit) */
 	for (size_t i = 0; i < e->n_cr; i++) {
 		const struct crule *c = &e->cr[i];
@@ -704,6 +708,11 @@ void engine_free(struct engine *e)
 	free(e->runs);
 	hs_free_database(e->path_db);
 	free(e);
+}
+
+size_t engine_cached_dbs(const struct engine *e)
+{
+	return e->cached_dbs;
 }
 
 size_t engine_rule_count(const struct engine *e, enum rule_kind kind)

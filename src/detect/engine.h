@@ -46,7 +46,8 @@ struct engine;
 struct engine_scan;
 
 struct engine_opts {
-	bool show_secrets; /* evidence of secret rules verbatim */
+	bool show_secrets;     /* evidence of secret rules verbatim */
+	const char *cache_dir; /* compiled databases kept here (hscache.h); NULL: none */
 };
 
 /* Compiles the enabled rules of rs (which must outlive the engine). On a rule
@@ -54,6 +55,9 @@ struct engine_opts {
  * line. */
 int engine_compile(struct engine **out, const struct rules *rs, const struct engine_opts *opts);
 void engine_free(struct engine *e);
+
+/* Number of e's Hyperscan databases loaded from the cache, not compiled. */
+size_t engine_cached_dbs(const struct engine *e);
 
 /* Number of enabled rules of each kind compiled into e. */
 size_t engine_rule_count(const struct engine *e, enum rule_kind kind);

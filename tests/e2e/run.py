@@ -6,7 +6,9 @@ run by test_cases.py. Prints one line per test and ends with
 import argparse
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 
@@ -23,6 +25,9 @@ def main():
     args = ap.parse_args()
     if "DREDGE" not in os.environ:
         sys.exit("run.py: set DREDGE to the dredge binary")
+    # compiled rule databases are cached here, not in the user's home
+    cache = tempfile.mkdtemp(prefix="dredge-e2e-cache-")
+    os.environ["DREDGE_CACHE_DIR"] = cache
     passed = failed = skipped = 0
     started = time.time()
     for fn in sorted(os.listdir(HERE)):
@@ -53,6 +58,7 @@ def main():
                 print("FAIL %s\n%s" % (full, traceback.format_exc()), flush=True)
             finally:
                 t.close()
+    shutil.rmtree(cache, ignore_errors=True)
     print("e2e (%.0fs): %d passed, %d failed, %d skipped" % (time.time() - started, passed, failed, skipped))
     sys.exit(1 if failed else 0)
 

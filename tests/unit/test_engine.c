@@ -47,7 +47,7 @@ static const char pack2[] =
 
 static int fx_init_pack(struct fx *x, bool show, const char *text)
 {
-	struct engine_opts o = {show};
+	struct engine_opts o = {.show_secrets = show};
 	int rc;
 
 	memset(x, 0, sizeof(*x));
