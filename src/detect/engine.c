@@ -815,12 +815,18 @@ static size_t count_nl(const unsigned char *p, size_t n)
 	size_t c = 0, i = 0;
 
 #ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
+	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
 
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+	/* per-byte counters (a match is -1) summed every 255 blocks */
+	while (i + 16 <= n) {
+		size_t end = n - i > 16 * 255 ? i + 16 * 255 : n;
+		__m128i acc = zero, sum;
 
-		c += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
+		for (; i + 16 <= end; i += 16)
+			acc = _mm_sub_epi8(
+			    acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), nl));
+		sum = _mm_sad_epu8(acc, zero);
+		c += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_extract_epi16(sum, 4);
 	}
 #endif
 	for (; i < n; i++)
