@@ -2,6 +2,7 @@
 
 #include "util/buf.h"
 #include "util/digest.h"
+#include "util/fileio.h"
 #include "util/mem.h"
 
 #include <errno.h>
@@ -109,23 +110,6 @@ done:
 	return db;
 }
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		c += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 /* Makes dir (and its parents) private to us; false when it is not usable. */
 static bool make_dir(const char *dir)
 {
@@ -163,9 +147,9 @@ static void store(const char *dir, const char *path, const hs_database_t *db)
 	buf_addf(&tmp, "%s.%ld.tmp", path, (long)getpid());
 	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
-		ok = write_all(fd, HSCACHE_MAGIC, strlen(HSCACHE_MAGIC)) &&
-		     write_all(fd, sum, DIGEST_STR_LEN - 1) && write_all(fd, "\n", 1) &&
-		     write_all(fd, bytes, len);
+		ok = write_full(fd, HSCACHE_MAGIC, strlen(HSCACHE_MAGIC)) &&
+		     write_full(fd, sum, DIGEST_STR_LEN - 1) && write_full(fd, "\n", 1) &&
+		     write_full(fd, bytes, len);
 		ok = close(fd) == 0 && ok;
 		if (!ok || rename(tmp.ptr, path) < 0)
 			unlink(tmp.ptr);

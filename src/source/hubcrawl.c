@@ -2,6 +2,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fileio.h"
 #include "util/jx.h"
 #include "util/limits.h"
 #include "util/mem.h"
@@ -284,21 +285,6 @@ done:
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t len, const char *path)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_set(DR_EIO, "cannot write '%s': %s", path, strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int fsync_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -338,8 +324,10 @@ int hubcrawl_ckpt_write(const char *path, const struct hubcrawl_ckpt *c)
 		rc = err_set(DR_EIO, "cannot create '%s': %s", tmp.ptr, strerror(errno));
 		goto done;
 	}
-	if ((rc = write_all(fd, b.ptr, b.len, tmp.ptr)) < 0)
+	if (!write_full(fd, b.ptr, b.len)) {
+		rc = err_set(DR_EIO, "cannot write '%s': %s", tmp.ptr, strerror(errno));
 		goto done;
+	}
 	if (fsync(fd) < 0) {
 		rc = err_set(DR_EIO, "cannot sync '%s': %s", tmp.ptr, strerror(errno));
 		goto done;
@@ -847,12 +835,10 @@ done:
 
 static int out_write(struct crawl *c, const struct buf *page)
 {
-	int rc;
-
 	if (!page->len)
 		return 0;
-	if ((rc = write_all(c->out_fd, page->ptr, page->len, c->out_name)) < 0)
-		return rc;
+	if (!write_full(c->out_fd, page->ptr, page->len))
+		return err_set(DR_EIO, "cannot write '%s': %s", c->out_name, strerror(errno));
 	if (fsync(c->out_fd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)
 		return err_set(DR_EIO, "cannot sync '%s': %s", c->out_name, strerror(errno));
 	c->ck.bytes += page->len;
