@@ -278,6 +278,20 @@ static char *relax_repeats(const char *re)
 	return buf_detach(&b, NULL);
 }
 
+static void hs_list_push(struct hs_list *l, const char *expr, unsigned flags, unsigned id)
+{
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 64;
+		l->expr = xrealloc(l->expr, l->alloc * sizeof(*l->expr));
+		l->flags = xrealloc(l->flags, l->alloc * sizeof(*l->flags));
+		l->ids = xrealloc(l->ids, l->alloc * sizeof(*l->ids));
+	}
+	l->expr[l->n] = xstrdup(expr);
+	l->flags[l->n] = flags;
+	l->ids[l->n] = id;
+	l->n++;
+}
+
 /* Adds a pattern, choosing exact or prefilter mode; *prefilter says which. */
 static int hs_list_add(struct hs_list *l, const char *re, unsigned flags, unsigned id,
                        const struct rule *r, bool *prefilter)
@@ -319,18 +333,20 @@ static int hs_list_add(struct hs_list *l, const char *re, unsigned flags, unsign
 		               r->id, r->file, r->line);
 	}
 	free(info);
-	if (l->n == l->alloc) {
-		l->alloc = l->alloc ? 2 * l->alloc : 64;
-		l->expr = xrealloc(l->expr, l->alloc * sizeof(*l->expr));
-		l->flags = xrealloc(l->flags, l->alloc * sizeof(*l->flags));
-		l->ids = xrealloc(l->ids, l->alloc * sizeof(*l->ids));
-	}
-	l->expr[l->n] = xstrdup(body);
+	hs_list_push(l, body, flags, id);
 	free(relaxed);
-	l->flags[l->n] = flags;
-	l->ids[l->n] = id;
-	l->n++;
 	return 0;
+}
+
+/* Adds a literal (s, n > 0 bytes): it needs no analysis, as Hyperscan
+ * matches a non-empty literal exactly. */
+static void hs_list_add_literal(struct hs_list *l, const unsigned char *s, size_t n, unsigned flags,
+                                unsigned id)
+{
+	char *re = literal_regex(s, n);
+
+	hs_list_push(l, re, flags | HS_FLAG_MULTILINE, id);
+	free(re);
 }
 
 static void hs_list_release(struct hs_list *l)
@@ -444,7 +460,6 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 	bool gate = r->n_keywords || r->path;
 	bool rare_gate = gate && (rare_keywords(r) || r->path);
 	struct pat *p;
-	int rc = 0;
 
 	if (lit && (anchor_min_len(&a) > ENGINE_ANCHOR_MIN || !rare_gate)) { /* 1, 3 */
 		c->kw_implied = keywords_implied(r, &a);
@@ -459,19 +474,16 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 		/* the validator sees at least ENGINE_LOOKAHEAD bytes past a match */
 		if (c->after < ENGINE_LOOKAHEAD)
 			c->after = ENGINE_LOOKAHEAD;
-		for (size_t i = 0; !rc && i < a.n; i++) {
-			char *re = literal_regex(a.lit[i].s, a.lit[i].len);
-			bool pre;
-
+		for (size_t i = 0; i < a.n; i++) {
 			if (a.lit[i].len > c->lmax)
 				c->lmax = a.lit[i].len;
 			pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
-			rc = hs_list_add(content, re, a.lit[i].caseless ? HS_FLAG_CASELESS : 0,
-			                 (unsigned)(e->n_pats - 1), r, &pre);
-			free(re);
+			hs_list_add_literal(content, a.lit[i].s, a.lit[i].len,
+			                    a.lit[i].caseless ? HS_FLAG_CASELESS : 0,
+			                    (unsigned)(e->n_pats - 1));
 		}
 		anchor_release(&a);
-		return rc;
+		return 0;
 	}
 	if (lit)
 		anchor_release(&a);
@@ -622,15 +634,11 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 	}
 	/* keywords: caseless literals, one report per file is enough */
 	for (size_t i = 0; !rc && i < e->n_keywords; i++) {
-		char *lit =
-		    literal_regex((const unsigned char *)e->keywords[i], strlen(e->keywords[i]));
-		bool pre;
-		struct rule kwr = {.id = e->keywords[i], .file = "keywords"};
-
-		rc = hs_list_add(&content, lit, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH,
-		                 (unsigned)e->n_pats, &kwr, &pre);
+		/* the rules loader refuses empty keywords */
+		hs_list_add_literal(&content, (const unsigned char *)e->keywords[i],
+		                    strlen(e->keywords[i]), HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH,
+		                    (unsigned)e->n_pats);
 		pat_push(&e->pats, &e->n_pats, PAT_KEYWORD, (uint32_t)i);
-		free(lit);
 	}
 	/* the keywords and path filters of gated rules open the gate */
 	e->kw_gate = xcalloc(e->n_keywords + 1, 1);
