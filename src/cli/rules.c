@@ -118,7 +118,8 @@ static int rules_list(struct rules_opts *o)
 				buf_addf(
 				    &b, "%s\"%s\"", m++ ? "," : "",
 				    (const char *[]){"content", "config", "history", "path"}[k]);
-		buf_addf(&b, "],\"strong\":%s,\"title\":", r->strong ? "true" : "false");
+		buf_addf(&b, "],\"strong\":%s,\"text_only\":%s,\"title\":",
+		         r->strong ? "true" : "false", r->text_only ? "true" : "false");
 		buf_add_json_str(&b, r->title, strlen(r->title));
 		buf_addf(&b, ",\"examples\":%zu,\"negative_examples\":%zu}", r->n_examples,
 		         r->n_negatives);

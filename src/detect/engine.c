@@ -89,6 +89,9 @@ struct engine {
 	size_t n_path_pats;
 	size_t n_path_bits;
 	hs_database_t *db; /* content, streaming; NULL when no content rules */
+	/* the content database of binary files: without the patterns of
+	 * text-only rules and the keywords only they need; NULL when that is db */
+	hs_database_t *bin_db;
 	/* Rules with neither anchors nor a cheap whole regex but with keywords
 	 * or a path filter: their regexes are scanned only in files whose path
 	 * passes a filter or from shortly before a keyword's first occurrence
@@ -118,7 +121,8 @@ struct engine_scan {
 	const struct engine *e;
 	struct findings *fs;
 	hs_scratch_t *scratch;
-	hs_stream_t *stream;
+	hs_stream_t *stream;  /* db's */
+	hs_stream_t *bstream; /* bin_db's */
 	hs_stream_t *gstream; /* the gated database's, while the gate is open */
 	bool gate_open;
 	uint64_t gate_base; /* file offset of the gated stream's first byte */
@@ -134,7 +138,12 @@ struct engine_scan {
 	long layer_index;
 	bool in_file;
 	uint64_t size; /* bytes so far */
-	bool binary;
+	/* text or binary is decided on the first ENGINE_BINARY_PROBE bytes (or
+	 * the whole file when shorter), held in probe until then */
+	bool decided, binary;
+	unsigned char *probe;
+	size_t probe_len;
+	hs_stream_t *cur;           /* stream or bstream, once decided */
 	unsigned char *ring;        /* the last ring_size bytes before the current chunk */
 	const unsigned char *chunk; /* the chunk being scanned */
 	uint64_t chunk_base;
@@ -607,6 +616,38 @@ static int compile_rule(struct engine *e, struct hs_list *content, struct hs_lis
 	return rc;
 }
 
+/* The content patterns binary files are scanned for: all but those of
+ * text-only rules and the keywords only text-only rules look for. */
+static void binary_patterns(const struct engine *e, struct hs_list *bin,
+                            const struct hs_list *content)
+{
+	uint8_t *kw_used = xcalloc(e->n_keywords + 1, 1);
+
+	for (size_t i = 0; i < e->n_cr; i++)
+		for (size_t k = 0; k < e->cr[i].n_kw && !e->cr[i].r->text_only; k++)
+			kw_used[e->cr[i].kw[k]] = 1;
+	for (size_t i = 0; i < content->n; i++) {
+		const struct pat *p = &e->pats[content->ids[i]];
+		bool keep = p->type == PAT_KEYWORD  ? kw_used[p->idx]
+		            : p->type == PAT_STRING ? !e->cr[e->strs[p->idx].rule].r->text_only
+		                                    : !e->cr[p->idx].r->text_only;
+
+		if (!keep)
+			continue;
+		if (bin->n == bin->alloc) {
+			bin->alloc = bin->alloc ? 2 * bin->alloc : 64;
+			bin->expr = xrealloc(bin->expr, bin->alloc * sizeof(*bin->expr));
+			bin->flags = xrealloc(bin->flags, bin->alloc * sizeof(*bin->flags));
+			bin->ids = xrealloc(bin->ids, bin->alloc * sizeof(*bin->ids));
+		}
+		bin->expr[bin->n] = xstrdup(content->expr[i]);
+		bin->flags[bin->n] = content->flags[i];
+		bin->ids[bin->n] = content->ids[i];
+		bin->n++;
+	}
+	free(kw_used);
+}
+
 int engine_compile(struct engine **out, const struct rules *rs, const struct engine_opts *opts)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
@@ -653,6 +694,14 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 	}
 	if (!rc)
 		rc = hs_list_compile(e, &e->db, &content, HS_MODE_STREAM);
+	if (!rc) {
+		struct hs_list bin = {0};
+
+		binary_patterns(e, &bin, &content);
+		if (bin.n < content.n)
+			rc = hs_list_compile(e, &e->bin_db, &bin, HS_MODE_STREAM);
+		hs_list_release(&bin);
+	}
 	if (!rc)
 		rc = hs_list_compile(e, &e->gated_db, &gated, HS_MODE_STREAM);
 	if (!rc)
@@ -710,6 +759,7 @@ void engine_free(struct engine *e)
 	free(e->pats);
 	free(e->path_pats);
 	hs_free_database(e->db);
+	hs_free_database(e->bin_db);
 	hs_free_database(e->gated_db);
 	free(e->kw_gate);
 	free(e->gate_paths);
@@ -746,6 +796,8 @@ int engine_scan_new(struct engine_scan **out, const struct engine *e, struct fin
 	s->fs = fs;
 	s->layer_index = -1;
 	if ((e->db && hs_alloc_scratch(e->db, &s->scratch) != HS_SUCCESS) ||
+	    (e->bin_db && hs_alloc_scratch(e->bin_db, &s->scratch) != HS_SUCCESS) ||
+	    (e->bin_db && hs_open_stream(e->bin_db, 0, &s->bstream) != HS_SUCCESS) ||
 	    (e->gated_db && hs_alloc_scratch(e->gated_db, &s->scratch) != HS_SUCCESS) ||
 	    (e->gated_db && hs_open_stream(e->gated_db, 0, &s->gstream) != HS_SUCCESS) ||
 	    (e->path_db && hs_alloc_scratch(e->path_db, &s->scratch) != HS_SUCCESS) ||
@@ -756,6 +808,7 @@ int engine_scan_new(struct engine_scan **out, const struct engine *e, struct fin
 	s->md = pcre2_match_data_create(e->max_groups, NULL);
 	s->mctx = pcre2_match_context_create(NULL);
 	s->ring = xmalloc(e->ring_size);
+	s->probe = xmalloc(ENGINE_BINARY_PROBE);
 	s->subj = xmalloc(2 * e->ring_size);
 	s->path_bits = xcalloc(e->n_path_bits + 1, 1);
 	s->scanned_to = xcalloc(n, sizeof(*s->scanned_to));
@@ -786,6 +839,8 @@ void engine_scan_free(struct engine_scan *s)
 		return;
 	if (s->stream)
 		hs_close_stream(s->stream, s->scratch, NULL, NULL);
+	if (s->bstream)
+		hs_close_stream(s->bstream, s->scratch, NULL, NULL);
 	if (s->gstream)
 		hs_close_stream(s->gstream, s->scratch, NULL, NULL);
 	hs_free_scratch(s->scratch);
@@ -794,6 +849,7 @@ void engine_scan_free(struct engine_scan *s)
 	free(s->path);
 	free(s->layer);
 	free(s->ring);
+	free(s->probe);
 	free(s->subj);
 	free(s->path_bits);
 	free(s->scanned_to);
@@ -1302,7 +1358,8 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 	case PAT_RULE: {
 		const struct crule *c = &s->e->cr[p->idx];
 
-		if (c->path_bit < 0 || s->path_bits[c->path_bit])
+		if ((c->path_bit < 0 || s->path_bits[c->path_bit]) &&
+		    !(s->binary && c->r->text_only))
 			rule_hit(s, p->idx, to);
 		break;
 	}
@@ -1487,7 +1544,10 @@ int engine_file_begin(struct engine_scan *s, const char *path, const char *layer
 	s->layer_index = layer_index;
 	s->in_file = true;
 	s->size = 0;
+	s->decided = false;
 	s->binary = false;
+	s->probe_len = 0;
+	s->cur = NULL;
 	s->chunk_base = 0;
 	s->chunk_len = 0;
 	s->chunk = NULL;
@@ -1541,27 +1601,18 @@ static void path_rules(struct engine_scan *s)
 		s->rc = err_set(DR_ERROR, "engine: path scan failed for '%s'", s->path);
 }
 
-int engine_file_data(struct engine_scan *s, const void *data, size_t len)
+/* Scans the next bytes of a file whose kind is decided. */
+static int feed(struct engine_scan *s, const unsigned char *p, size_t len)
 {
-	const unsigned char *p = data;
-
-	if (!s->in_file)
-		return err_set(DR_ERROR, "engine: data outside a file");
 	while (len) {
 		/* hyperscan takes unsigned lengths: feed at most 1 GiB at a time */
 		size_t n = len > (1u << 30) ? (1u << 30) : len;
 
-		if (!s->binary && s->size < ENGINE_BINARY_PROBE) {
-			size_t probe = ENGINE_BINARY_PROBE - s->size;
-
-			if (memchr(p, 0, probe < n ? probe : n))
-				s->binary = true;
-		}
 		s->chunk = p;
 		s->chunk_len = n;
 		s->chunk_base = s->size;
-		if (s->e->db && hs_scan_stream(s->stream, (const char *)p, (unsigned)n, 0,
-		                               s->scratch, on_hit, s) != HS_SUCCESS) {
+		if (s->cur && hs_scan_stream(s->cur, (const char *)p, (unsigned)n, 0, s->scratch,
+		                             on_hit, s) != HS_SUCCESS) {
 			s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
 			break;
 		}
@@ -1572,7 +1623,8 @@ int engine_file_data(struct engine_scan *s, const void *data, size_t len)
 			gate_open(s, s->gate_from);
 		}
 		for (size_t i = 0; i < s->e->n_runs; i++)
-			run_scan(s, i);
+			if (!(s->binary && s->e->cr[s->e->runs[i].rule].r->text_only))
+				run_scan(s, i);
 		resolve_pending(s);
 		/* move the line counter to the end of the chunk */
 		if (!s->binary)
@@ -1587,6 +1639,42 @@ int engine_file_data(struct engine_scan *s, const void *data, size_t len)
 		len -= n;
 	}
 	return s->rc;
+}
+
+/* The file is text or binary from here on: scans the bytes held so far. */
+static int decide(struct engine_scan *s, bool binary)
+{
+	size_t held = s->probe_len;
+
+	s->decided = true;
+	s->binary = binary;
+	s->cur = binary && s->bstream ? s->bstream : s->stream;
+	s->probe_len = 0;
+	return held ? feed(s, s->probe, held) : 0;
+}
+
+int engine_file_data(struct engine_scan *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	if (!s->in_file)
+		return err_set(DR_ERROR, "engine: data outside a file");
+	if (!s->decided && len) {
+		size_t want = ENGINE_BINARY_PROBE - s->probe_len;
+
+		if (memchr(p, 0, len < want ? len : want)) {
+			if (decide(s, true))
+				return s->rc;
+		} else if (len >= want) {
+			if (decide(s, false))
+				return s->rc;
+		} else {
+			memcpy(s->probe + s->probe_len, p, len);
+			s->probe_len += len;
+			return 0;
+		}
+	}
+	return feed(s, p, len);
 }
 
 static void report_strings(struct engine_scan *s, const struct where *w0)
@@ -1650,12 +1738,14 @@ int engine_file_end(struct engine_scan *s)
 
 	if (!s->in_file)
 		return err_set(DR_ERROR, "engine: end outside a file");
+	if (!s->decided)
+		decide(s, false); /* shorter than the probe, without a NUL */
 	/* bytes of the file are all in the ring now: the last chunk is empty */
 	s->final = true;
 	s->chunk_base = s->size;
 	s->chunk_len = 0;
 	s->chunk = (const unsigned char *)"";
-	if (s->stream && hs_reset_stream(s->stream, 0, s->scratch, on_hit, s) != HS_SUCCESS)
+	if (s->cur && hs_reset_stream(s->cur, 0, s->scratch, on_hit, s) != HS_SUCCESS)
 		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
 	if (!s->gate_open && s->gate_from != UINT64_MAX)
 		gate_open(s, s->gate_from); /* a keyword in the file's last bytes */

@@ -21,9 +21,12 @@
  * the match), path, allow-rules, entropy and the validator then decide, and a
  * finding goes into the scan's findings with its location (path, layer,
  * 1-based line; line 0 for binary files, those with a NUL byte in their first
- * 8 KiB). In binary files a value the validator finds weak for its own shape
- * (short, low-entropy, an identifier) is not reported; placeholders and
- * documented examples are, downgraded.
+ * 8 KiB: a file's first bytes are held until that is known). Binary files are
+ * scanned with a second content database, without the patterns of text-only
+ * rules (rule->text_only), which never run on them. In binary files a value
+ * the validator finds weak for its own shape (short, low-entropy, an
+ * identifier) is not reported; placeholders and documented examples are,
+ * downgraded.
  * A `strings` rule reports once per file when at least min-strings of its
  * strings occurred in it. Values of rules of category secret are redacted
  * (finding_set_secret) unless show_secrets; other evidence is the matched

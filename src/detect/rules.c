@@ -481,6 +481,8 @@ static int parse_rule(struct loader *l, yaml_node_t *n, struct rule *r)
 				rc = fail(l, v, "unknown validator '%s'", r->validate);
 		} else if (!strcmp(key, "strong")) {
 			rc = get_bool(l, v, key, &r->strong);
+		} else if (!strcmp(key, "text-only")) {
+			rc = get_bool(l, v, key, &r->text_only);
 		} else if (!strcmp(key, "window")) {
 			rc = have_window ? fail(l, v, "field 'window' given twice")
 			                 : get_num(l, v, key, 1, RULE_WINDOW_MAX, &num);

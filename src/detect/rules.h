@@ -5,8 +5,8 @@
  * A pack is `pack: NAME` and `rules: [...]`; each rule has the fields of
  * Trivy's secret rules (id, category, title, severity, regex,
  * secret-group-name, keywords, path, allow-rules) plus dredge's: kind,
- * entropy, validate, strong, window, list, strings, min-strings, examples,
- * negative_examples. A rule matches either by `regex` or by `strings` (a
+ * entropy, validate, strong, window, text-only, list, strings, min-strings,
+ * examples, negative_examples. A rule matches either by `regex` or by `strings` (a
  * co-occurrence rule: at least `min-strings` of the listed regexes occur in
  * the same file or string). `list: data/FILE` replaces `{list}` in the regex
  * with an alternation of the file's lines (regex-escaped, `#` comments and
@@ -63,6 +63,9 @@ struct rule {
 	double entropy; /* minimum bits/char of the value, 0: none */
 	char *validate; /* validator name or NULL */
 	bool strong;
+	/* not run on binary files (a NUL in the first 8 KiB): the rule's match
+	 * is an assignment or a context that only text carries */
+	bool text_only;
 	size_t window;
 	char **strings; /* co-occurrence regexes, or NULL */
 	size_t n_strings;

@@ -30,6 +30,8 @@ def test_list_json(t):
     t.eq(ids["reverse-shell-dev-tcp"]["strong"], True, "strong")
     t.eq(ids["miner-file-name"]["kind"], ["path"], "kind")
     t.eq(ids["curl-pipe-shell"]["severity"], "medium", "severity")
+    t.eq(ids["generic-password"]["text_only"], True, "generic-password text only")
+    t.eq(ids["aws-access-key-id"]["text_only"], False, "aws-access-key-id on binaries too")
     d2 = t.dredge_json("rules", "list", "--json", "--disable-rule", "stratum-url")
     t.ok("stratum-url" not in {r["id"] for r in d2["rules"]}, "disabled rule not listed")
 
@@ -87,6 +89,21 @@ def test_match_renamed_xmrig_elf(t):
     t.eq(len(f), 1, "xmrig-miner findings")
     t.eq(f[0]["locations"][0].get("line"), None, "no line in a binary")
     t.eq(f[0]["severity"], "critical", "severity")
+
+
+def test_assignment_rules_skip_binaries(t):
+    # the same lines as a config file and as strings of an ELF file: in the
+    # binary only the self-identifying AWS key id is reported
+    body = (b'db_password = "Tz8kQ2vL9wX4mN7p"\naws_key_id = AKIAQ3EGRV2CRX7LKW5N\n'
+            b'api_key = "k3j4h5g6f7d8s9a0q1w2e3r4"\n')
+    cfg = _write(t, "app.conf", body)
+    elf = _write(t, "app", b"\x7fELF\x02\x01\x01" + b"\0" * 57 + body.replace(b"\n", b"\0"))
+    d = t.dredge_json("rules", "match", "--json", cfg, elf)
+    got = sorted((f["rule"], loc["path"].rsplit("/", 1)[-1], loc.get("line"))
+                 for f in d["findings"] for loc in f["locations"])
+    t.eq(got, [("aws-access-key-id", "app", None), ("aws-access-key-id", "app.conf", 2),
+               ("generic-password", "app.conf", 1), ("generic-secret", "app.conf", 3)],
+         "findings by rule, file and line")
 
 
 def test_match_backdoors_from_stdin(t):

@@ -399,3 +399,94 @@ TEST(engine, weak_values_in_binaries_are_not_reported)
 	CHECK_INT(x.fs.v[x.fs.n - 1].severity, SEV_LOW);
 	fx_release(&x);
 }
+
+/* Text-only rules of each kind: anchored (assign), gated by a keyword (gtxt)
+ * or by a path filter (ptxt) and found by a class run (rtxt); akid and kbin
+ * (which needs its keyword) run on every file. */
+static const char pack3[] =
+    "pack: t3\n"
+    "rules:\n"
+    "  - {id: assign, category: secret, title: A, severity: high, text-only: true, "
+    "regex: 'secret_value=(?P<v>[A-Za-z0-9]{12})\\b', secret-group-name: v}\n"
+    "  - {id: gtxt, category: secret, title: G, severity: high, text-only: true, "
+    "keywords: [wombat], regex: '\\b(?P<v>W[0-9]{20})\\b', secret-group-name: v}\n"
+    "  - {id: rtxt, category: cryptominer, title: R, severity: high, text-only: true, "
+    "regex: '(?:^|[^a-z])(?P<v>[a-z]{40})(?:$|[^a-z])', secret-group-name: v}\n"
+    "  - {id: ptxt, category: secret, title: P, severity: high, text-only: true, "
+    "path: '\\.conf$', regex: '(?m)^[a-z]+:(?P<v>[0-9]{6,})$', secret-group-name: v}\n"
+    "  - {id: akid, category: secret, title: K, severity: high, "
+    "regex: '\\b(?P<v>AKID[A-Z0-9]{16})\\b', secret-group-name: v}\n"
+    "  - {id: kbin, category: secret, title: B, severity: high, keywords: [koala], "
+    "regex: 'kbin=(?P<v>[0-9]{8})', secret-group-name: v}\n";
+
+static const char pack3_text[] = "secret_value=Ab3dE5gH7jK9 AKIDABCDEFGHIJ012345 wombat "
+                                 "W12345678901234567890 qwertyuiopasdfghjklzxcvbnmqwertyuiopasdf\n"
+                                 "kbin=12345678\nabc:1234567\n";
+
+/* The file: head bytes, kbin's keyword farther than a window before its
+ * value, pack3_text, then a NUL at offset nul (0: none). */
+static size_t pack3_file(char *out, size_t cap, const char *head, size_t nul)
+{
+	size_t n = strlen(head);
+
+	memset(out, 'x', cap);
+	memcpy(out, head, n);
+	memcpy(out + n, "koala\n", 6);
+	n += 6;
+	for (size_t i = 0; i < 2000; i++)
+		out[n++] = i % 64 == 63 ? '\n' : ' ';
+	memcpy(out + n, pack3_text, strlen(pack3_text));
+	n += strlen(pack3_text);
+	if (nul) {
+		for (size_t i = n; i < nul; i++)
+			out[i] = i % 64 == 63 ? '\n' : ' ';
+		out[nul] = '\0';
+		n = nul + 1;
+	}
+	return n;
+}
+
+TEST(engine, text_only_rules_skip_binary_files)
+{
+	static const size_t steps[] = {1, 7, 4096, 100000};
+	static char buf[16384];
+	struct fx x;
+
+	CHECK_INT(fx_init_pack(&x, false, pack3), 0);
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		size_t n;
+
+		/* text: every rule, with its line after lines held while deciding */
+		findings_release(&x.fs);
+		n = pack3_file(buf, sizeof(buf), "a\nb\nc\n", 0);
+		CHECK_INT(scan(&x, "etc/app.conf", buf, n, steps[k]), 0);
+		CHECK_INT(x.fs.n, 6);
+		CHECK(find(&x.fs, "assign") && find(&x.fs, "gtxt") && find(&x.fs, "rtxt"));
+		CHECK(find(&x.fs, "ptxt") && find(&x.fs, "kbin"));
+		CHECK(find(&x.fs, "akid") && find(&x.fs, "akid")->locs[0].line == 3 + 1 + 31 + 1);
+		/* an ELF file: akid and kbin only */
+		findings_release(&x.fs);
+		n = pack3_file(buf, sizeof(buf),
+		               "\x7f"
+		               "ELF\1\1\1",
+		               0);
+		buf[5] = '\0';
+		CHECK_INT(scan(&x, "etc/app.conf", buf, n, steps[k]), 0);
+		CHECK_INT(x.fs.n, 2);
+		CHECK(find(&x.fs, "akid") && find(&x.fs, "akid")->locs[0].line == 0);
+		CHECK(find(&x.fs, "kbin") != NULL);
+		/* text up to a NUL at byte 8191: binary, decided after the matches */
+		findings_release(&x.fs);
+		n = pack3_file(buf, sizeof(buf), "", 8191);
+		CHECK_INT(scan(&x, "etc/app.conf", buf, n, steps[k]), 0);
+		CHECK_INT(x.fs.n, 2);
+		CHECK(find(&x.fs, "akid") && find(&x.fs, "kbin"));
+		/* a NUL at byte 8192, past the probe: text */
+		findings_release(&x.fs);
+		n = pack3_file(buf, sizeof(buf), "", 8192);
+		CHECK_INT(scan(&x, "etc/app.conf", buf, n, steps[k]), 0);
+		CHECK_INT(x.fs.n, 6);
+		CHECK(find(&x.fs, "akid") && find(&x.fs, "akid")->locs[0].line == 1 + 31 + 1);
+	}
+	fx_release(&x);
+}
