@@ -632,18 +632,8 @@ static void binary_patterns(const struct engine *e, struct hs_list *bin,
 		            : p->type == PAT_STRING ? !e->cr[e->strs[p->idx].rule].r->text_only
 		                                    : !e->cr[p->idx].r->text_only;
 
-		if (!keep)
-			continue;
-		if (bin->n == bin->alloc) {
-			bin->alloc = bin->alloc ? 2 * bin->alloc : 64;
-			bin->expr = xrealloc(bin->expr, bin->alloc * sizeof(*bin->expr));
-			bin->flags = xrealloc(bin->flags, bin->alloc * sizeof(*bin->flags));
-			bin->ids = xrealloc(bin->ids, bin->alloc * sizeof(*bin->ids));
-		}
-		bin->expr[bin->n] = xstrdup(content->expr[i]);
-		bin->flags[bin->n] = content->flags[i];
-		bin->ids[bin->n] = content->ids[i];
-		bin->n++;
+		if (keep)
+			hs_list_push(bin, content->expr[i], content->flags[i], content->ids[i]);
 	}
 	free(kw_used);
 }
