@@ -1,6 +1,7 @@
 #include "detect/engine.h"
 
 #include "detect/anchor.h"
+#include "detect/classrun.h"
 #include "detect/hscache.h"
 #include "detect/validate.h"
 #include "util/limits.h"
@@ -70,8 +71,7 @@ struct crule {
 /* A rule found by a run of its class (anchor_run) rather than by Hyperscan. */
 struct crun {
 	uint32_t rule;
-	size_t min;
-	bool in[256];
+	struct classrun cls; /* the class and the shortest run */
 };
 
 struct engine {
@@ -453,7 +453,7 @@ static bool rare_keywords(const struct rule *r)
  *   2. its regex in the gated database, when its keywords are rare or it has
  *      a path filter;
  *   3. its short anchor literals;
- *   4. a run of its class (anchor_run), checked outside Hyperscan (sampling
+ *   4. a run of its class (anchor_run), checked outside Hyperscan (looking
  *      for runs costs more than a short literal in Hyperscan, so only
  *      regexes without literals use it);
  *   5. its regex in the gated database (keywords of any length);
@@ -505,8 +505,7 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 		e->runs = xrealloc(e->runs, (e->n_runs + 1) * sizeof(*e->runs));
 		cr = &e->runs[e->n_runs++];
 		cr->rule = ci;
-		cr->min = run.min;
-		memcpy(cr->in, run.in, sizeof(cr->in));
+		classrun_init(&cr->cls, run.in, run.min);
 		c->after = r->window > ENGINE_LOOKAHEAD ? r->window : ENGINE_LOOKAHEAD;
 		c->reach = c->after;
 		return 0;
@@ -1365,7 +1364,7 @@ static void run_found(struct engine_scan *s, size_t ri, uint64_t a, uint64_t b)
 {
 	const struct crun *cr = &s->e->runs[ri];
 	const struct crule *c = &s->e->cr[cr->rule];
-	uint64_t t = a + cr->min, lo = avail_start(s) + c->before;
+	uint64_t t = a + cr->cls.min, lo = avail_start(s) + c->before;
 
 	if (c->path_bit >= 0 && !s->path_bits[c->path_bit])
 		return;
@@ -1376,47 +1375,43 @@ static void run_found(struct engine_scan *s, size_t ri, uint64_t a, uint64_t b)
 	rule_hit(s, cr->rule, b);
 }
 
-/* Finds the runs of run rule ri's class in the current chunk: it samples
- * one byte in `min` (a run that long holds a sample) and measures the run
- * around each sample of the class; a run reaching the chunk's end stays
- * open into the next chunk. */
+/* Finds the runs of run rule ri's class in the current chunk: a run that
+ * long holds one of the blocks classrun_next_block looks at (classrun.h),
+ * and the run is measured around each block of the class; a run reaching
+ * the chunk's end stays open into the next chunk. */
 static void run_scan(struct engine_scan *s, size_t ri)
 {
 	const struct crun *cr = &s->e->runs[ri];
+	const bool *in = cr->cls.in;
 	const unsigned char *p = s->chunk;
-	size_t len = s->chunk_len, n = cr->min, j = 0, i, t;
+	size_t len = s->chunk_len, j = 0, i, t;
 	uint64_t base = s->chunk_base;
 
 	if (s->run_open[ri] != ENGINE_RUN_NONE) {
-		while (j < len && cr->in[p[j]])
+		while (j < len && in[p[j]])
 			j++;
 		if (j == len)
 			return;
-		if (base + j - s->run_open[ri] >= n)
+		if (base + j - s->run_open[ri] >= cr->cls.min)
 			run_found(s, ri, s->run_open[ri], base + j);
 		s->run_open[ri] = ENGINE_RUN_NONE;
 	}
-	for (i = (size_t)((base + j + n - 1) / n * n - base); i < len;) {
-		size_t a = i, b = i + 1;
+	while ((i = classrun_next_block(&cr->cls, p, j, len)) < len) {
+		size_t a = i, b = i + CLASSRUN_BLOCK;
 
-		if (!cr->in[p[i]]) {
-			i += n;
-			continue;
-		}
-		while (a > j && cr->in[p[a - 1]])
+		while (a > j && in[p[a - 1]])
 			a--;
-		while (b < len && cr->in[p[b]])
+		while (b < len && in[p[b]])
 			b++;
 		if (b == len) {
 			s->run_open[ri] = base + a;
 			return;
 		}
-		if (b - a >= n)
+		if (b - a >= cr->cls.min)
 			run_found(s, ri, base + a, base + b);
 		j = b;
-		i = (size_t)((base + b + n) / n * n - base);
 	}
-	for (t = len; t > j && cr->in[p[t - 1]];)
+	for (t = len; t > j && in[p[t - 1]];)
 		t--;
 	if (t < len)
 		s->run_open[ri] = base + t;
@@ -1425,7 +1420,8 @@ static void run_scan(struct engine_scan *s, size_t ri)
 /* At the end of a file: the run still open ends there. */
 static void run_close(struct engine_scan *s, size_t ri)
 {
-	if (s->run_open[ri] != ENGINE_RUN_NONE && s->size - s->run_open[ri] >= s->e->runs[ri].min)
+	if (s->run_open[ri] != ENGINE_RUN_NONE &&
+	    s->size - s->run_open[ri] >= s->e->runs[ri].cls.min)
 		run_found(s, ri, s->run_open[ri], s->size);
 	s->run_open[ri] = ENGINE_RUN_NONE;
 }

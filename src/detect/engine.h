@@ -11,7 +11,8 @@
  *     path passes the rule's path filter or from shortly before the first
  *     occurrence of one of its keywords (the rule cannot match elsewhere);
  *   - a run of bytes of its class (anchor_run: wallet addresses and tokens
- *     with no literal), found by sampling one byte in the run's length;
+ *     with no literal), found by testing spaced 8-byte blocks of the
+ *     class (classrun.h) and measuring the run around a full one;
  *   - its whole regex.
  * Every hit is confirmed by PCRE2 (JIT) on a bounded window of the file (as
  * far before and after the hit as a match can reach, within the rule's
