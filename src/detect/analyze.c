@@ -532,7 +532,7 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 {
 	struct scan_ctx sc = {0};
 	struct walk_sink sink = {0};
-	struct walk_opts wo_default = {0};
+	struct walk_opts wo = {0};
 	size_t first = out->n;
 	double t0 = mono_now();
 	int rc;
@@ -564,7 +564,11 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 	sink.content = sink_content;
 	sink.file_end = sink_file_end;
 	sink.layer_end = sink_layer_end;
-	if ((rc = image_walk(img, &sink, opts->walk ? opts->walk : &wo_default)))
+	if (opts->walk)
+		wo = *opts->walk;
+	if (!wo.buffers)
+		wo.buffers = SCAN_WALK_BUFFERS;
+	if ((rc = image_walk(img, &sink, &wo)))
 		goto done;
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
 		if (analyzers[a]->image_end)

@@ -32,7 +32,6 @@
 #include <zstd_errors.h>
 
 #define WALK_BUF_SIZE        (1024 * 1024) /* bytes per pool buffer */
-#define WALK_POOL            12            /* buffers in the pool: bounds memory */
 #define WALK_ZSTD_WINDOW_LOG 25            /* 32 MiB: larger zstd windows are refused */
 #define WALK_PROGRESS_NS     200000000     /* progress callback at most every 0.2 s */
 
@@ -47,16 +46,17 @@ struct item {
 enum codec { CODEC_NONE, CODEC_GZIP, CODEC_ZSTD };
 
 struct queue {
-	struct item v[WALK_POOL + 1]; /* every buffer plus the end item fit */
+	struct item v[WALK_BUFFERS_MAX + 1]; /* every buffer plus the end item fit */
 	size_t head, len;
 };
 
 struct pipeline {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned char *arena;           /* WALK_POOL buffers of WALK_BUF_SIZE */
-	int refs[WALK_POOL];            /* readers still holding each buffer */
-	unsigned char *pool[WALK_POOL]; /* free buffers */
+	unsigned char *arena;                  /* n_pool buffers of WALK_BUF_SIZE */
+	size_t n_pool;                         /* buffers in the arena: bounds memory */
+	int refs[WALK_BUFFERS_MAX];            /* readers still holding each buffer */
+	unsigned char *pool[WALK_BUFFERS_MAX]; /* free buffers */
 	size_t n_free;
 	struct queue to_walker; /* uncompressed buffers, in order */
 	struct queue to_hasher; /* compressed and uncompressed buffers, in order */
@@ -113,7 +113,7 @@ static void pool_put(struct pipeline *p, unsigned char *b)
 
 static void queue_add(struct queue *q, struct item it)
 {
-	q->v[(q->head + q->len) % (WALK_POOL + 1)] = it;
+	q->v[(q->head + q->len) % (WALK_BUFFERS_MAX + 1)] = it;
 	q->len++;
 }
 
@@ -142,7 +142,7 @@ static struct item queue_pop(struct pipeline *p, struct queue *q)
 	while (!q->len)
 		pthread_cond_wait(&p->cv, &p->mu);
 	it = q->v[q->head];
-	q->head = (q->head + 1) % (WALK_POOL + 1);
+	q->head = (q->head + 1) % (WALK_BUFFERS_MAX + 1);
 	q->len--;
 	pthread_mutex_unlock(&p->mu);
 	return it;
@@ -817,8 +817,13 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
-	p.arena = xmalloc((size_t)WALK_POOL * WALK_BUF_SIZE);
-	for (size_t i = 0; i < WALK_POOL; i++)
+	p.n_pool = opts->buffers ? opts->buffers : WALK_BUFFERS_DEFAULT;
+	if (p.n_pool < WALK_BUFFERS_MIN)
+		p.n_pool = WALK_BUFFERS_MIN;
+	if (p.n_pool > WALK_BUFFERS_MAX)
+		p.n_pool = WALK_BUFFERS_MAX;
+	p.arena = xmalloc(p.n_pool * WALK_BUF_SIZE);
+	for (size_t i = 0; i < p.n_pool; i++)
 		p.pool[p.n_free++] = p.arena + i * WALK_BUF_SIZE;
 	p.reader = reader;
 	p.limits = opts->limits;

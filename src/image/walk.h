@@ -69,8 +69,18 @@ struct walk_progress {
 	bool done; /* last call for this layer */
 };
 
+#define WALK_BUFFERS_DEFAULT 12 /* 1 MiB buffers between the threads of a walk */
+#define WALK_BUFFERS_MIN     4  /* the inflater holds two, the walker and hasher one each */
+#define WALK_BUFFERS_MAX     48
+
 struct walk_opts {
 	const struct limits *limits;
+	/* Buffers the inflater may fill ahead of the walker (0: the default;
+	 * clamped to [WALK_BUFFERS_MIN, WALK_BUFFERS_MAX]). A consumer whose
+	 * cost per byte varies along the layer (a scan: text costs more than
+	 * binaries) wants more, so that the inflater builds a backlog while the
+	 * consumer is slow and the consumer draws on it where it is fast. */
+	size_t buffers;
 	void (*progress)(void *ctx, const struct walk_progress *p); /* may be NULL */
 	void *progress_ctx;
 };

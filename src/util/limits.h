@@ -92,6 +92,7 @@
 #define SCAN_HASH_BUFFER           (32u << 20)   /* bytes of one file kept for checksums */
 #define SCAN_PKGDB_FILE_MAX        (64u << 20)   /* largest package database file read */
 #define SCAN_RETAIN_MAX            (16u << 20)   /* flagged files held to layer end */
+#define SCAN_WALK_BUFFERS          40            /* 1 MiB buffers the inflater may run ahead */
 #define FILECHECK_TEXT_MAX         (1u << 20)    /* bytes of a checked text file read */
 #define IGNORE_MAX_FILE            (4u << 20)    /* bytes of an ignore file */
 

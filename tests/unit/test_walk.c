@@ -75,8 +75,8 @@ static int on_content(void *ctx, const struct file_event *ev, const void *d, siz
 	return 0;
 }
 
-static int walk_blob(struct events *ev, const unsigned char *data, size_t len, const char *diff_id,
-                     struct layer *out_layer)
+static int walk_blob_n(struct events *ev, const unsigned char *data, size_t len,
+                       const char *diff_id, struct layer *out_layer, size_t buffers)
 {
 	static const struct source_ops ops = {"mem", NULL, mem_open_blob, NULL};
 	struct limits lim;
@@ -84,7 +84,7 @@ static int walk_blob(struct events *ev, const unsigned char *data, size_t len, c
 	char digest[DIGEST_STR_LEN];
 	struct image img = {0};
 	struct walk_sink sink = {.ctx = ev, .file = on_file, .content = on_content};
-	struct walk_opts opts = {.limits = &lim};
+	struct walk_opts opts = {.limits = &lim, .buffers = buffers};
 
 	limits_default(&lim);
 	src.limits = &lim;
@@ -101,6 +101,35 @@ static int walk_blob(struct events *ev, const unsigned char *data, size_t len, c
 	buf_init(&ev->log, 0);
 	ev->bytes = 0;
 	return layer_walk(&img, 0, &sink, &opts);
+}
+
+static int walk_blob(struct events *ev, const unsigned char *data, size_t len, const char *diff_id,
+                     struct layer *out_layer)
+{
+	return walk_blob_n(ev, data, len, diff_id, out_layer, 0);
+}
+
+/* gzip of len bytes at p (the caller frees it) */
+static unsigned char *gzip_of(const void *p, size_t len, size_t *out_len)
+{
+	size_t cap = len + len / 2 + 1024;
+	unsigned char *gz = malloc(cap);
+	struct isal_zstream z;
+
+	isal_deflate_init(&z);
+	z.gzip_flag = IGZIP_GZIP;
+	z.end_of_stream = 1;
+	z.flush = NO_FLUSH;
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uint32_t)len;
+	z.next_out = gz;
+	z.avail_out = (uint32_t)cap;
+	if (isal_deflate_stateless(&z) != COMP_OK) {
+		free(gz);
+		return NULL;
+	}
+	*out_len = z.total_out;
+	return gz;
 }
 
 static void sample_tar(struct buf *t)
@@ -169,6 +198,47 @@ TEST(walk, gzip_and_diff_id_mismatch)
 	buf_release(&ev.log);
 	free(gz);
 	buf_release(&t);
+}
+
+/* A layer many times the pool: every byte arrives and both digests check,
+ * whatever the number of buffers (out-of-range counts are clamped). */
+TEST(walk, any_buffer_count_streams_the_whole_layer)
+{
+	static const size_t counts[] = {0, 1, WALK_BUFFERS_MIN, WALK_BUFFERS_MAX, 1000};
+	struct buf t, file;
+	struct events ev;
+	struct layer l;
+	char diff[DIGEST_STR_LEN];
+	unsigned char *gz;
+	size_t gz_len = 0;
+	uint32_t x = 12345;
+
+	/* 12 MiB in eight files of 1.5 MiB (tar_add's size field holds < 2 MiB),
+	 * compressible but not trivially */
+	buf_init(&file, 0);
+	while (file.len < (3u << 19)) {
+		x = x * 1103515245u + 12345u;
+		buf_addf(&file, "line %u of the layer\n", (x >> 8) % 100000);
+	}
+	buf_init(&t, 0);
+	for (char name[] = "a.txt"; name[0] <= 'h'; name[0]++)
+		tar_add(&t, name, '0', file.ptr, NULL);
+	tar_end(&t);
+	sha256_digest(t.ptr, t.len, diff);
+	gz = gzip_of(t.ptr, t.len, &gz_len);
+	CHECK(gz != NULL);
+	for (size_t i = 0; gz && i < sizeof(counts) / sizeof(counts[0]); i++) {
+		CHECK_INT(walk_blob_n(&ev, gz, gz_len, diff, &l, counts[i]), 0);
+		CHECK_INT(ev.bytes, 8 * file.len);
+		CHECK_STR(ev.log.ptr, "reg a.txt;reg b.txt;reg c.txt;reg d.txt;reg e.txt;reg f.txt;"
+		                      "reg g.txt;reg h.txt;");
+		CHECK_INT(l.uncompressed_bytes, t.len);
+		CHECK(l.walked);
+		buf_release(&ev.log);
+	}
+	free(gz);
+	buf_release(&t);
+	buf_release(&file);
 }
 
 TEST(walk, garbage_is_malformed_not_a_crash)
