@@ -5,16 +5,19 @@
 #include "util/fileio.h"
 #include "util/mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HSCACHE_MAGIC    "dredge-hsdb 1\n"
 #define HSCACHE_MAX_FILE (256u << 20) /* larger files are not ours */
+#define HSCACHE_TMP_AGE  3600         /* seconds after which a .tmp file is a dead writer's */
 
 /* The sha256 of everything the database depends on. */
 static void cache_key(char out[DIGEST_STR_LEN], const char *const *expr, const unsigned *flags,
@@ -132,17 +135,18 @@ static bool make_dir(const char *dir)
 	return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && private_to_us(&st);
 }
 
-/* Writes the database next to path and renames it into place. */
-static void store(const char *dir, const char *path, const hs_database_t *db)
+/* Writes the database next to path and renames it into place; true when
+ * it is there. */
+static bool store(const char *dir, const char *path, const hs_database_t *db)
 {
 	char *bytes = NULL, sum[DIGEST_STR_LEN];
 	size_t len = 0;
 	struct buf tmp = BUF_INIT;
 	int fd;
-	bool ok;
+	bool ok = false;
 
 	if (!make_dir(dir) || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
-		return;
+		return false;
 	sha256_digest(bytes, len, sum);
 	buf_addf(&tmp, "%s.%ld.tmp", path, (long)getpid());
 	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -151,11 +155,13 @@ static void store(const char *dir, const char *path, const hs_database_t *db)
 		     write_full(fd, sum, DIGEST_STR_LEN - 1) && write_full(fd, "\n", 1) &&
 		     write_full(fd, bytes, len);
 		ok = close(fd) == 0 && ok;
-		if (!ok || rename(tmp.ptr, path) < 0)
+		ok = ok && rename(tmp.ptr, path) == 0;
+		if (!ok)
 			unlink(tmp.ptr);
 	}
 	free(bytes);
 	buf_release(&tmp);
+	return ok;
 }
 
 hs_error_t hscache_compile_multi(const char *dir, const char *const *expr, const unsigned *flags,
@@ -172,15 +178,87 @@ hs_error_t hscache_compile_multi(const char *dir, const char *const *expr, const
 	cache_key(key, expr, flags, ids, n, mode);
 	path = cache_path(dir, key);
 	if ((*db = load(path))) {
+		/* used now: the last to go when the cache is pruned */
+		utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW);
 		*loaded = true;
 		free(path);
 		return HS_SUCCESS;
 	}
 	rc = hs_compile_multi(expr, flags, ids, n, mode, NULL, db, err);
-	if (rc == HS_SUCCESS)
-		store(dir, path, *db);
+	if (rc == HS_SUCCESS && store(dir, path, *db))
+		hscache_prune(dir, HSCACHE_MAX_BYTES, path);
 	free(path);
 	return rc;
+}
+
+struct cache_file {
+	char *path;
+	off_t size;
+	time_t used;
+};
+
+static int by_use(const void *a, const void *b)
+{
+	const struct cache_file *x = a, *y = b;
+
+	return (x->used > y->used) - (x->used < y->used);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+void hscache_prune(const char *dir, uint64_t max_bytes, const char *keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct cache_file *v = NULL;
+	size_t n = 0, alloc = 0;
+	uint64_t total = 0;
+	time_t now = time(NULL);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct buf p = BUF_INIT;
+		struct stat st;
+		bool db = has_suffix(de->d_name, ".db"), tmp = has_suffix(de->d_name, ".tmp");
+
+		if (strncmp(de->d_name, "hs-", 3) || (!db && !tmp))
+			continue;
+		buf_addf(&p, "%s/%s", dir, de->d_name);
+		if (lstat(p.ptr, &st) < 0 || !S_ISREG(st.st_mode) || !private_to_us(&st)) {
+			buf_release(&p);
+			continue;
+		}
+		if (tmp) { /* a writer's file: removed once its writer is surely gone */
+			if (now - st.st_mtime > HSCACHE_TMP_AGE)
+				unlink(p.ptr);
+			buf_release(&p);
+			continue;
+		}
+		total += (uint64_t)st.st_size;
+		if (keep && !strcmp(p.ptr, keep)) {
+			buf_release(&p);
+			continue;
+		}
+		XGROW(v, alloc, n + 1);
+		v[n].size = st.st_size;
+		v[n].used = st.st_mtime;
+		v[n++].path = buf_detach(&p, NULL);
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), by_use);
+	for (size_t i = 0; i < n; i++) {
+		if (total > max_bytes && unlink(v[i].path) == 0)
+			total -= (uint64_t)v[i].size;
+		free(v[i].path);
+	}
+	free(v);
 }
 
 char *hscache_default_dir(void)

@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const pats[] = {"abc", "x[0-9]+y"};
@@ -138,5 +140,88 @@ TEST(hscache, engine_loads_its_databases)
 	engine_free(e);
 	rules_release(&rs);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	CHECK_INT(system(cmd), 0);
+}
+
+/* A file of size bytes in dir, last modified age seconds ago. */
+static bool make_file(const char *dir, const char *name, size_t size, long age)
+{
+	char path[256];
+	struct timespec ts[2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!(f = fopen(path, "wb")))
+		return false;
+	for (size_t i = 0; i < size; i++)
+		fputc('x', f);
+	fclose(f);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	return utimensat(AT_FDCWD, path, ts, 0) == 0 && chmod(path, 0600) == 0;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+TEST(hscache, pruned_least_recently_used_first)
+{
+	char dir[] = "/tmp/dredge-hscache-XXXXXX", keep[256], file[256], cmd[300];
+	unsigned long long found = 0;
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	/* made in an order that is not the order of use (readdir may list them
+	 * in either order of making) */
+	CHECK(make_file(dir, "hs-a.db", 3000, 400));
+	CHECK(make_file(dir, "hs-x.db", 3000, 200));
+	CHECK(make_file(dir, "hs-y.db", 3000, 300));
+	CHECK(make_file(dir, "hs-z.db", 3000, 100));
+	CHECK(make_file(dir, "notes.txt", 5000, 9000));
+	CHECK(make_file(dir, "hs-d.db.41.tmp", 10, 7200)); /* a dead writer's */
+	CHECK(make_file(dir, "hs-e.db.42.tmp", 10, 0));    /* a live writer's */
+	CHECK(make_file(dir, "hs-f.db", 100, 50));
+	snprintf(file, sizeof(file), "%s/hs-f.db", dir);
+	CHECK(chmod(file, 0666) == 0); /* not ours alone: left */
+	/* 12000 bytes of ours over 9500: the least recently used but a (kept)
+	 * goes */
+	snprintf(keep, sizeof(keep), "%s/hs-a.db", dir);
+	hscache_prune(dir, 9500, keep);
+	CHECK(exists(dir, "hs-a.db"));
+	CHECK(exists(dir, "hs-x.db"));
+	CHECK(!exists(dir, "hs-y.db"));
+	CHECK(exists(dir, "hs-z.db"));
+	CHECK(exists(dir, "notes.txt"));
+	CHECK(!exists(dir, "hs-d.db.41.tmp"));
+	CHECK(exists(dir, "hs-e.db.42.tmp"));
+	CHECK(exists(dir, "hs-f.db"));
+	/* within the cap: nothing more goes */
+	hscache_prune(dir, 9000, NULL);
+	CHECK(exists(dir, "hs-a.db") && exists(dir, "hs-x.db") && exists(dir, "hs-z.db"));
+	/* a no longer kept: the oldest of the rest */
+	hscache_prune(dir, 6000, NULL);
+	CHECK(!exists(dir, "hs-a.db") && exists(dir, "hs-x.db") && exists(dir, "hs-z.db"));
+	hscache_prune(dir, 0, NULL);
+	CHECK(!exists(dir, "hs-x.db") && !exists(dir, "hs-z.db"));
+	CHECK(exists(dir, "notes.txt") && exists(dir, "hs-e.db.42.tmp") && exists(dir, "hs-f.db"));
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/hs-* '%s'/notes.txt", dir, dir);
+	CHECK_INT(system(cmd), 0);
+
+	/* a database loaded from the cache is marked used */
+	CHECK_INT(compile(dir, 2, &found), 0);
+	CHECK_INT(cache_files(dir, file, sizeof(file)), 1);
+	{
+		struct timespec ts[2] = {{time(NULL) - 86400, 0}, {time(NULL) - 86400, 0}};
+
+		CHECK(utimensat(AT_FDCWD, file, ts, 0) == 0);
+	}
+	CHECK_INT(compile(dir, 2, &found), 1);
+	CHECK(stat(file, &st) == 0 && st.st_mtime >= time(NULL) - 60);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CHECK_INT(system(cmd), 0);
 }
