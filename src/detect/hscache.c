@@ -4,6 +4,7 @@
 #include "util/digest.h"
 #include "util/fileio.h"
 #include "util/mem.h"
+#include "util/strutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -204,13 +205,6 @@ static int by_use(const void *a, const void *b)
 	return (x->used > y->used) - (x->used < y->used);
 }
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && !strcmp(s + n - k, suffix);
-}
-
 void hscache_prune(const char *dir, uint64_t max_bytes, const char *keep)
 {
 	DIR *d = opendir(dir);
@@ -225,30 +219,27 @@ void hscache_prune(const char *dir, uint64_t max_bytes, const char *keep)
 	while ((de = readdir(d))) {
 		struct buf p = BUF_INIT;
 		struct stat st;
-		bool db = has_suffix(de->d_name, ".db"), tmp = has_suffix(de->d_name, ".tmp");
+		bool db = str_ends(de->d_name, ".db"), tmp = str_ends(de->d_name, ".tmp");
 
 		if (strncmp(de->d_name, "hs-", 3) || (!db && !tmp))
 			continue;
 		buf_addf(&p, "%s/%s", dir, de->d_name);
 		if (lstat(p.ptr, &st) < 0 || !S_ISREG(st.st_mode) || !private_to_us(&st)) {
-			buf_release(&p);
-			continue;
-		}
-		if (tmp) { /* a writer's file: removed once its writer is surely gone */
+			/* not ours alone: left */
+		} else if (tmp) {
+			/* a writer's file: removed once its writer is surely gone */
 			if (now - st.st_mtime > HSCACHE_TMP_AGE)
 				unlink(p.ptr);
-			buf_release(&p);
-			continue;
+		} else {
+			total += (uint64_t)st.st_size;
+			if (!keep || strcmp(p.ptr, keep)) {
+				XGROW(v, alloc, n + 1);
+				v[n].size = st.st_size;
+				v[n].used = st.st_mtime;
+				v[n++].path = buf_detach(&p, NULL);
+			}
 		}
-		total += (uint64_t)st.st_size;
-		if (keep && !strcmp(p.ptr, keep)) {
-			buf_release(&p);
-			continue;
-		}
-		XGROW(v, alloc, n + 1);
-		v[n].size = st.st_size;
-		v[n].used = st.st_mtime;
-		v[n++].path = buf_detach(&p, NULL);
+		buf_release(&p);
 	}
 	closedir(d);
 	if (n)
