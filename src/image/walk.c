@@ -53,8 +53,7 @@ struct queue {
 struct pipeline {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned char *arena;                  /* n_pool buffers of WALK_BUF_SIZE */
-	size_t n_pool;                         /* buffers in the arena: bounds memory */
+	unsigned char *arena;                  /* the buffers, WALK_BUF_SIZE each */
 	int refs[WALK_BUFFERS_MAX];            /* readers still holding each buffer */
 	unsigned char *pool[WALK_BUFFERS_MAX]; /* free buffers */
 	size_t n_free;
@@ -802,6 +801,7 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 	bool started = false, hashing = false;
 	struct timespec t0, t1;
 	int rc, walk_rc = 0;
+	size_t n_buffers;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&p, 0, sizeof(p));
@@ -817,13 +817,14 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
-	p.n_pool = opts->buffers ? opts->buffers : WALK_BUFFERS_DEFAULT;
-	if (p.n_pool < WALK_BUFFERS_MIN)
-		p.n_pool = WALK_BUFFERS_MIN;
-	if (p.n_pool > WALK_BUFFERS_MAX)
-		p.n_pool = WALK_BUFFERS_MAX;
-	p.arena = xmalloc(p.n_pool * WALK_BUF_SIZE);
-	for (size_t i = 0; i < p.n_pool; i++)
+	/* the number of buffers bounds memory */
+	n_buffers = opts->buffers ? opts->buffers : WALK_BUFFERS_DEFAULT;
+	if (n_buffers < WALK_BUFFERS_MIN)
+		n_buffers = WALK_BUFFERS_MIN;
+	if (n_buffers > WALK_BUFFERS_MAX)
+		n_buffers = WALK_BUFFERS_MAX;
+	p.arena = xmalloc(n_buffers * WALK_BUF_SIZE);
+	for (size_t i = 0; i < n_buffers; i++)
 		p.pool[p.n_free++] = p.arena + i * WALK_BUF_SIZE;
 	p.reader = reader;
 	p.limits = opts->limits;
