@@ -25,7 +25,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define REG_DEFAULT_TIMEOUT 600
 #define REG_DEFAULT_STALL   30
 #define REG_DEFAULT_RETRIES 5
 #define REG_BUFFER_SIZE     (512 * 1024)
@@ -706,7 +705,8 @@ static int load_creds(struct reg_source *rs)
 	path = reg__docker_config_path(rs->docker_config);
 	if (!path)
 		goto done;
-	rc = reg__docker_creds(&rs->user, &rs->pass, path, rs->base.ref.registry, rs->base.ref.hub);
+	rc = reg__docker_creds(&rs->user, &rs->pass, path, rs->base.ref.registry, rs->base.ref.hub,
+	                       rs->timeout_s);
 	if (rc == DR_ENOTFOUND) {
 		err_clear();
 		rc = 0;

@@ -240,25 +240,29 @@ static bool key_matches(const char *key, const char *registry, bool hub)
 	return m;
 }
 
-/* The "auths" entry for the registry: the exact Hub key first, then any key
- * naming the same host. Borrowed. */
-static json_t *find_entry(json_t *obj, const char *registry, bool hub)
+/* The "auths" (or "credHelpers") entry for the registry: the exact Hub key
+ * first, then any key naming the same host; *out_key (when not NULL) is its
+ * key. Both borrowed. */
+static json_t *find_entry(json_t *obj, const char *registry, bool hub, const char **out_key)
 {
 	const char *key;
 	json_t *v;
 
 	if (!obj || !json_is_object(obj))
 		return NULL;
-	if (hub && (v = json_object_get(obj, REG_HUB_AUTH_KEY)) != NULL)
-		return v;
-	if (!hub && (v = json_object_get(obj, registry)) != NULL)
-		return v;
+	key = hub ? REG_HUB_AUTH_KEY : registry;
+	if ((v = json_object_get(obj, key)) != NULL)
+		goto found;
 	json_object_foreach(obj, key, v)
 	{
 		if (key_matches(key, registry, hub))
-			return v;
+			goto found;
 	}
 	return NULL;
+found:
+	if (out_key)
+		*out_key = key;
+	return v;
 }
 
 static int entry_creds(char **out_user, char **out_pass, json_t *entry, const char *path,
@@ -305,11 +309,11 @@ done:
 }
 
 int reg__docker_creds(char **out_user, char **out_pass, const char *path, const char *registry,
-                      bool hub)
+                      bool hub, long timeout_s)
 {
 	struct buf data = BUF_INIT;
-	json_t *root = NULL, *entry, *helpers, *hv = NULL;
-	const char *store;
+	json_t *root = NULL, *entry, *hv;
+	const char *store, *key = NULL;
 	int rc;
 
 	*out_user = *out_pass = NULL;
@@ -326,31 +330,26 @@ int reg__docker_creds(char **out_user, char **out_pass, const char *path, const 
 		rc = err_set(DR_EFORMAT, "'%s' is not a JSON object", path);
 		goto done;
 	}
-	entry = find_entry(jx_obj(root, "auths"), registry, hub);
+	entry = find_entry(jx_obj(root, "auths"), registry, hub, &key);
 	if (entry && json_is_object(entry)) {
 		rc = entry_creds(out_user, out_pass, entry, path, registry);
 		if (rc != DR_ENOTFOUND)
 			goto done;
 	}
-	helpers = jx_obj(root, "credHelpers");
-	if (helpers)
-		hv = find_entry(helpers, registry, hub);
-	if (hv && json_is_string(hv)) {
-		rc = err_set(DR_EAUTH,
-		             "'%s' keeps the credentials for registry '%s' in credential helper "
-		             "'docker-credential-%s', which dredge cannot use; pass --creds",
-		             path, hub ? "docker.io" : registry, json_string_value(hv));
-		goto done;
-	}
+	/* a helper for this registry, else the store that holds the logins
+	 * recorded in "auths"; asked as `docker` asks them */
+	hv = find_entry(jx_obj(root, "credHelpers"), registry, hub, NULL);
 	store = jx_str(root, "credsStore");
-	if (store && *store && entry) {
-		rc = err_set(DR_EAUTH,
-		             "'%s' keeps the credentials for registry '%s' in credential store "
-		             "'docker-credential-%s', which dredge cannot use; pass --creds",
-		             path, hub ? "docker.io" : registry, store);
-		goto done;
-	}
-	rc = DR_ENOTFOUND;
+	if (hv && json_is_string(hv))
+		rc = reg__cred_helper(out_user, out_pass, json_string_value(hv),
+		                      hub ? REG_HUB_AUTH_KEY : registry, timeout_s);
+	else if (store && *store && entry)
+		rc = reg__cred_helper(out_user, out_pass, store, key, timeout_s);
+	else
+		rc = DR_ENOTFOUND;
+	if (rc && rc != DR_ENOTFOUND)
+		rc = err_wrap(rc, "credentials for registry '%s' ('%s')",
+		              hub ? "docker.io" : registry, path);
 done:
 	json_decref(root);
 	buf_release(&data);

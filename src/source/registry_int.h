@@ -1,6 +1,7 @@
 /* Pieces of the registry client that need no network: WWW-Authenticate
- * challenges, credentials from docker's config.json, the token endpoint's
- * URL and answer, and the retry schedule. registry.c drives them. */
+ * challenges, credentials from docker's config.json and its credential
+ * helpers, the token endpoint's URL and answer, and the retry schedule.
+ * registry.c drives them. */
 #ifndef DREDGE_REGISTRY_INT_H
 #define DREDGE_REGISTRY_INT_H
 
@@ -13,6 +14,8 @@
 #define REG_USER_AGENT "dredge/0.1"
 /* Docker Hub's key in config.json "auths". */
 #define REG_HUB_AUTH_KEY "https://index.docker.io/v1/"
+/* Seconds one registry request may take with its retries, by default. */
+#define REG_DEFAULT_TIMEOUT 600
 
 enum reg_scheme {
 	REG_AUTH_NONE,
@@ -45,14 +48,32 @@ int reg__split_creds(char **out_user, char **out_pass, const char *creds);
 char *reg__docker_config_path(const char *override);
 
 /* Credentials for registry (host[:port]; hub selects Docker Hub's keys)
- * from the docker config file at path. Returns 0 with user and password,
- * DR_ENOTFOUND when the file or an entry with credentials is absent (no
- * message), DR_EAUTH when the credentials live in a credential helper or
- * store (credHelpers for this registry, or credsStore with a login
- * recorded in "auths" without credentials) that dredge cannot call,
- * DR_EFORMAT for a malformed file, DR_EIO when it cannot be read. */
+ * from the docker config file at path: an "auths" entry's own credentials,
+ * else the registry's "credHelpers" helper, else the "credsStore" store when
+ * "auths" records a login for the registry (reg__cred_helper, bounded by
+ * timeout_s). Returns 0 with user and password, DR_ENOTFOUND when the file,
+ * an entry or the helper's credentials are absent (no message), DR_EAUTH
+ * when a helper cannot be run or fails, DR_EFORMAT for a malformed file or
+ * answer, DR_EIO when the file cannot be read. */
 int reg__docker_creds(char **out_user, char **out_pass, const char *path, const char *registry,
-                      bool hub);
+                      bool hub, long timeout_s);
+
+/* Runs `docker-credential-<helper> get` (found on PATH; helper must be a
+ * plain name) with server on its standard input, and reads its answer.
+ * Returns 0 with user and password; DR_ENOTFOUND (no message) when the
+ * helper holds nothing for server; DR_EAUTH when it cannot be run, fails,
+ * is killed or does not answer within timeout_s seconds (it is then
+ * killed), or holds only an identity token; DR_EFORMAT for a bad helper
+ * name or answer; DR_ELIMIT when it writes more than REG_MAX_HELPER_OUTPUT
+ * bytes. */
+int reg__cred_helper(char **out_user, char **out_pass, const char *helper, const char *server,
+                     long timeout_s);
+/* True when name may follow "docker-credential-": letters, digits, '-',
+ * '_' and '.', not starting with '.'. */
+bool reg__cred_helper_name_ok(const char *name);
+/* Parses a helper's answer (len bytes); program names it in messages. */
+int reg__cred_helper_parse(char **out_user, char **out_pass, const char *answer, size_t len,
+                           const char *program);
 
 /* realm?service=…&scope=… with both values percent-encoded (service left
  * out when NULL or empty); the caller frees. */

@@ -29,8 +29,10 @@
 #define DR_MAX_ARCHIVE_ENTRIES 1000000     /* members of a docker/oci archive tar */
 
 /* registry client */
-#define REG_MAX_TOKEN_BYTES (1024 * 1024) /* token endpoint answer */
-#define REG_MAX_ERROR_BYTES (16 * 1024)   /* error body kept for messages */
+#define REG_MAX_TOKEN_BYTES   (1024 * 1024) /* token endpoint answer */
+#define REG_MAX_ERROR_BYTES   (16 * 1024)   /* error body kept for messages */
+#define REG_MAX_HELPER_NAME   64            /* bytes of a credential helper's name */
+#define REG_MAX_HELPER_OUTPUT (64 * 1024)   /* bytes a credential helper may write */
 
 /* Docker Hub crawler */
 #define HUBCRAWL_MAX_PAGE_BYTES (16u * 1024 * 1024) /* one API response */

@@ -131,11 +131,43 @@ def test_basic_auth_from_docker_config(t):
     env = _docker_config(t, {"auths": {r.host: {"username": USER, "password": PASSWORD}}})
     doc = inspect(t, ref, env=env)
     t.eq(doc["manifest_digest"], digest, "credentials from config.json auths (username)")
-    env = _docker_config(t, {"auths": {}, "credHelpers": {r.host: "secretservice"}})
+    # credential helpers: a fake docker-credential-<name> on PATH that logs
+    # the server it is asked about and knows only this registry
+    bindir = os.path.join(t.tmp, "helpers")
+    os.makedirs(bindir, exist_ok=True)
+    asked = os.path.join(t.tmp, "asked.log")
+    helper = os.path.join(bindir, "docker-credential-e2e")
+    with open(helper, "w") as f:
+        f.write("#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r s\n"
+                "printf '%%s\\n' \"$s\" >> %s\n"
+                "if [ \"$s\" = %s ]; then printf '{\"ServerURL\":\"%%s\",\"Username\":\"%s\","
+                "\"Secret\":\"%s\"}' \"$s\"; exit 0; fi\n"
+                "echo 'credentials not found in native keychain'; exit 1\n"
+                % (asked, r.host, USER, PASSWORD))
+    os.chmod(helper, 0o755)
+    path = bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin")
+    env = _docker_config(t, {"auths": {}, "credHelpers": {r.host: "e2e"}})
+    env["PATH"] = path
+    doc = inspect(t, ref, env=env)
+    t.eq(doc["manifest_digest"], digest, "credentials from the registry's credHelpers helper")
+    env = _docker_config(t, {"auths": {r.host: {}}, "credsStore": "e2e"})
+    env["PATH"] = path
+    doc = inspect(t, ref, env=env)
+    t.eq(doc["manifest_digest"], digest, "credentials from the credsStore store")
+    with open(asked) as f:
+        t.eq(f.read().split(), [r.host, r.host], "servers the helper was asked about")
+    # a store without this registry's login: no credentials, the registry refuses
+    env = _docker_config(t, {"auths": {"other.example": {}}, "credsStore": "e2e"})
+    env["PATH"] = path
     p = t.dredge("inspect", ref, "--insecure", env=env)
-    t.exit(p, 5, "credentials in a credential helper")
-    t.contains(p.stderr, "docker-credential-secretservice")
-    t.contains(p.stderr, "--creds")
+    t.exit(p, 5, "no login recorded for the registry")
+    t.contains(p.stderr, "registry '%s' requires credentials" % r.host)
+    env = _docker_config(t, {"auths": {}, "credHelpers": {r.host: "secretservice"}})
+    env["PATH"] = bindir
+    p = t.dredge("inspect", ref, "--insecure", env=env)
+    t.exit(p, 5, "credential helper not installed")
+    t.contains(p.stderr, "cannot run credential helper 'docker-credential-secretservice' "
+               "(is it installed and on PATH?)")
 
 
 def test_token_auth(t):

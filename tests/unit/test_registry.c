@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -175,10 +176,20 @@ static char *write_config(const char *dir, const char *text)
 	return xstrdup(path);
 }
 
+/* Sets variable name back to old (unset when NULL) and frees old. */
+static void restore_env(const char *name, char *old)
+{
+	if (old)
+		setenv(name, old, 1);
+	else
+		unsetenv(name);
+	free(old);
+}
+
 TEST(registry, docker_config_lookup)
 {
 	char dir[] = "/tmp/dredge-unit-XXXXXX";
-	char *path, *u = NULL, *p = NULL;
+	char *path, *u = NULL, *p = NULL, *old_path;
 	/* "alice:wonder:land" and "bob:builder" */
 	const char *cfg = "{\"auths\":{"
 	                  "\"https://registry.example.com:5000/v1/\":{\"auth\":"
@@ -190,42 +201,171 @@ TEST(registry, docker_config_lookup)
 	CHECK(mkdtemp(dir) != NULL);
 	path = write_config(dir, cfg);
 	CHECK(path != NULL);
-	CHECK_INT(reg__docker_creds(&u, &p, path, "registry.example.com:5000", false), 0);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "registry.example.com:5000", false, 5), 0);
 	CHECK_STR(u, "alice");
 	CHECK_STR(p, "wonder:land");
 	free(u);
 	free(p);
-	CHECK_INT(reg__docker_creds(&u, &p, path, "PLAIN.example", false), 0);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "PLAIN.example", false, 5), 0);
 	CHECK_STR(u, "carol");
 	CHECK_STR(p, "pw");
 	free(u);
 	free(p);
-	CHECK_INT(reg__docker_creds(&u, &p, path, "registry-1.docker.io", true), 0);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "registry-1.docker.io", true, 5), 0);
 	CHECK_STR(u, "bob");
 	CHECK_STR(p, "builder");
 	free(u);
 	free(p);
 	/* same host, other port: no match */
-	CHECK_INT(reg__docker_creds(&u, &p, path, "registry.example.com", false), DR_ENOTFOUND);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "registry.example.com", false, 5), DR_ENOTFOUND);
 	CHECK_NULL(u);
-	CHECK_INT(reg__docker_creds(&u, &p, path, "gcr.io", false), DR_EAUTH);
+	/* helpers that are not installed: an error that names them */
+	old_path = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	setenv("PATH", dir, 1);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "gcr.io", false, 5), DR_EAUTH);
 	CHECK(strstr(err_msg(), "docker-credential-gcloud") != NULL);
 	CHECK(strstr(err_msg(), "'gcr.io'") != NULL);
 	free(path);
 	path = write_config(dir, "{\"auths\":{\"https://index.docker.io/v1/\":{}},"
 	                         "\"credsStore\":\"desktop\"}");
-	CHECK_INT(reg__docker_creds(&u, &p, path, "registry-1.docker.io", true), DR_EAUTH);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "registry-1.docker.io", true, 5), DR_EAUTH);
 	CHECK(strstr(err_msg(), "docker-credential-desktop") != NULL);
-	CHECK_INT(reg__docker_creds(&u, &p, path, "quay.io", false), DR_ENOTFOUND);
+	restore_env("PATH", old_path);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "quay.io", false, 5), DR_ENOTFOUND);
 	free(path);
 	path = write_config(dir, "{\"auths\":{\"h\":{\"auth\":\"!!!\"}}}");
-	CHECK_INT(reg__docker_creds(&u, &p, path, "h", false), DR_EFORMAT);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "h", false, 5), DR_EFORMAT);
 	free(path);
 	path = write_config(dir, "{\"auths\":");
-	CHECK_INT(reg__docker_creds(&u, &p, path, "h", false), DR_EFORMAT);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "h", false, 5), DR_EFORMAT);
 	unlink(path);
-	CHECK_INT(reg__docker_creds(&u, &p, path, "h", false), DR_ENOTFOUND);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "h", false, 5), DR_ENOTFOUND);
 	free(path);
+	rmdir(dir);
+}
+
+/* A credential helper script named docker-credential-<name> in dir. */
+static void write_helper(const char *dir, const char *name, const char *body)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/docker-credential-%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+TEST(registry, credential_helpers)
+{
+	char dir[] = "/tmp/dredge-unit-XXXXXX";
+	char *old_path = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	char *u = NULL, *p = NULL, *cfg;
+	double t0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	/* the helper echoes the server it was asked about into the user name */
+	write_helper(dir, "ok",
+	             "read -r s\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"u-%s\","
+	             "\"Secret\":\"s3cret\"}' \"$s\" \"$s\"");
+	write_helper(dir, "none", "printf 'credentials not found in native keychain\\n'\nexit 1");
+	write_helper(dir, "fail", "echo 'keychain is locked' >&2\nexit 3");
+	write_helper(dir, "badjson", "printf '{\"Username\":'");
+	write_helper(dir, "nosecret", "printf '{\"Username\":\"u\"}'");
+	write_helper(dir, "token", "printf '{\"Username\":\"<token>\",\"Secret\":\"r\"}'");
+	write_helper(dir, "hang", "exec /bin/sleep 30");
+	write_helper(dir, "chatty", "exec /usr/bin/head -c 70000 /dev/zero");
+	write_helper(dir, "killed", "kill -9 $$");
+	setenv("PATH", dir, 1);
+
+	CHECK_INT(reg__cred_helper(&u, &p, "ok", "reg.example:5000", 5), 0);
+	CHECK_STR(u, "u-reg.example:5000");
+	CHECK_STR(p, "s3cret");
+	free(u);
+	free(p);
+	CHECK_INT(reg__cred_helper(&u, &p, "none", "h", 5), DR_ENOTFOUND);
+	CHECK_NULL(u);
+	CHECK_INT(reg__cred_helper(&u, &p, "fail", "h", 5), DR_EAUTH);
+	CHECK_STR(err_msg(),
+	          "credential helper 'docker-credential-fail' failed (exit 3): keychain is locked");
+	CHECK_INT(reg__cred_helper(&u, &p, "badjson", "h", 5), DR_EFORMAT);
+	CHECK(strstr(err_msg(), "'docker-credential-badjson' answered") != NULL);
+	CHECK_INT(reg__cred_helper(&u, &p, "nosecret", "h", 5), DR_EFORMAT);
+	CHECK_STR(err_msg(), "'docker-credential-nosecret' answered without a \"Username\" and a "
+	                     "\"Secret\"");
+	CHECK_INT(reg__cred_helper(&u, &p, "token", "h", 5), DR_EAUTH);
+	CHECK(strstr(err_msg(), "only an identity token") != NULL);
+	CHECK_NULL(u);
+	t0 = now_s();
+	CHECK_INT(reg__cred_helper(&u, &p, "hang", "h", 1), DR_EAUTH);
+	CHECK_STR(err_msg(),
+	          "credential helper 'docker-credential-hang' did not answer within 1 s");
+	CHECK(now_s() - t0 < 5);
+	CHECK_INT(reg__cred_helper(&u, &p, "chatty", "h", 5), DR_ELIMIT);
+	CHECK_STR(err_msg(),
+	          "credential helper 'docker-credential-chatty' wrote more than 65536 bytes");
+	CHECK_INT(reg__cred_helper(&u, &p, "killed", "h", 5), DR_EAUTH);
+	CHECK_STR(err_msg(), "credential helper 'docker-credential-killed' was killed by signal 9");
+	CHECK_INT(reg__cred_helper(&u, &p, "absent", "h", 5), DR_EAUTH);
+	CHECK(strstr(err_msg(), "cannot run credential helper 'docker-credential-absent' (is it "
+	                        "installed and on PATH?)") != NULL);
+	CHECK_INT(reg__cred_helper(&u, &p, "../ok", "h", 5), DR_EFORMAT);
+	CHECK_INT(reg__cred_helper(&u, &p, ".ok", "h", 5), DR_EFORMAT);
+	CHECK(reg__cred_helper_name_ok("ecr-login"));
+	CHECK(reg__cred_helper_name_ok("osxkeychain"));
+	CHECK(!reg__cred_helper_name_ok("a/b"));
+	CHECK(!reg__cred_helper_name_ok(""));
+
+	/* through config.json: the registry's helper, the store for a recorded
+	 * login, and nothing for a registry the store has no login for */
+	cfg = write_config(dir, "{\"auths\":{\"https://index.docker.io/v1/\":{},"
+	                        "\"logged.example\":{}},"
+	                        "\"credHelpers\":{\"reg.example:5000\":\"ok\","
+	                        "\"gone.example\":\"none\",\"broken.example\":\"fail\"},"
+	                        "\"credsStore\":\"ok\"}");
+	CHECK(cfg != NULL);
+	CHECK_INT(reg__docker_creds(&u, &p, cfg, "reg.example:5000", false, 5), 0);
+	CHECK_STR(u, "u-reg.example:5000");
+	free(u);
+	free(p);
+	CHECK_INT(reg__docker_creds(&u, &p, cfg, "registry-1.docker.io", true, 5), 0);
+	CHECK_STR(u, "u-https://index.docker.io/v1/");
+	free(u);
+	free(p);
+	CHECK_INT(reg__docker_creds(&u, &p, cfg, "LOGGED.example", false, 5), 0);
+	CHECK_STR(u, "u-logged.example");
+	free(u);
+	free(p);
+	CHECK_INT(reg__docker_creds(&u, &p, cfg, "gone.example", false, 5), DR_ENOTFOUND);
+	CHECK_INT(reg__docker_creds(&u, &p, cfg, "other.example", false, 5), DR_ENOTFOUND);
+	CHECK_INT(reg__docker_creds(&u, &p, cfg, "broken.example", false, 5), DR_EAUTH);
+	CHECK(strstr(err_msg(), "credentials for registry 'broken.example'") != NULL);
+	CHECK(strstr(err_msg(), "failed (exit 3): keychain is locked") != NULL);
+	CHECK_NULL(u);
+	unlink(cfg);
+	free(cfg);
+
+	restore_env("PATH", old_path);
+	for (const char *const *n =
+	         (const char *const[]){"ok", "none", "fail", "badjson", "nosecret", "token", "hang",
+	                               "chatty", "killed", NULL};
+	     *n; n++) {
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/docker-credential-%s", dir, *n);
+		unlink(path);
+	}
 	rmdir(dir);
 }
 
@@ -241,11 +381,7 @@ TEST(registry, docker_config_path)
 	p = reg__docker_config_path(NULL);
 	CHECK_STR(p, "/etc/dk/config.json");
 	free(p);
-	if (old)
-		setenv("DOCKER_CONFIG", old, 1);
-	else
-		unsetenv("DOCKER_CONFIG");
-	free(old);
+	restore_env("DOCKER_CONFIG", old);
 }
 
 /* --- the client against a scripted HTTP server --------------------------------
