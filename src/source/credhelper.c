@@ -76,13 +76,6 @@ int reg__cred_helper_parse(char **out_user, char **out_pass, const char *answer,
 		             program);
 		goto done;
 	}
-	if (!strcmp(user, "<token>")) {
-		rc = err_set(DR_EAUTH,
-		             "'%s' holds only an identity token, which dredge does not support; "
-		             "pass --creds",
-		             program);
-		goto done;
-	}
 	*out_user = xstrdup(user);
 	*out_pass = xstrdup(secret);
 done:

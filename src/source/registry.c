@@ -63,6 +63,7 @@ struct xfer {
 	char *what;         /* "blob 'sha256:…'" for messages */
 	const char *accept; /* Accept header or NULL */
 	char *extra_auth;   /* Authorization header for non-registry requests */
+	char *post;         /* form body to POST instead of a GET, or NULL */
 	bool use_auth;      /* send the registry's Authorization header */
 	bool ping;          /* any answer below 500 (but 429) ends the request */
 	bool tls_probe;     /* a TLS handshake failure ends it with DR_EUNSUPPORTED */
@@ -222,6 +223,7 @@ static void xfer_release(struct xfer *x)
 	free(x->url);
 	free(x->what);
 	free(x->extra_auth);
+	free(x->post);
 	free(x->spill);
 	free(x->content_type);
 	free(x->docker_digest);
@@ -415,6 +417,10 @@ static int attempt_start(struct xfer *x)
 
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	if (x->post) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(x->post));
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->post);
+	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, REG_USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -742,7 +748,17 @@ static void set_auth_header(struct reg_source *rs, enum reg_scheme scheme, char 
 	rs->auth_gen++;
 }
 
-/* Fetches a pull token for our repository; called with auth_lock held. */
+/* True when the credentials are an identity (OAuth2 refresh) token, which
+ * docker's config and helpers give as user "<token>". */
+static bool identity_creds(const struct reg_source *rs)
+{
+	return rs->user && !strcmp(rs->user, REG_IDENTITY_USER);
+}
+
+/* Fetches a pull token for our repository; called with auth_lock held.
+ * With an identity token, the token is asked for by an OAuth2 POST
+ * (grant_type=refresh_token), as docker does; else by a GET, with Basic
+ * credentials when there are some. */
 static int token_fetch(struct reg_source *rs, const struct reg_challenge *c)
 {
 	struct xfer x;
@@ -750,17 +766,25 @@ static int token_fetch(struct reg_source *rs, const struct reg_challenge *c)
 	struct buf scope = BUF_INIT;
 	char *token = NULL, *url, *what;
 	struct buf w = BUF_INIT;
+	const char *refused = rs->user ? "the credentials" : "anonymous access";
 	char summary[480];
 	int rc;
 
 	buf_init(&scope, 0);
 	buf_addf(&scope, "repository:%s:pull", rs->base.ref.repository);
-	url = reg__token_url(c->realm, c->service, scope.ptr);
 	buf_init(&w, 0);
 	buf_addf(&w, "a token for '%s'", rs->base.ref.repository);
 	what = buf_detach(&w, NULL);
+	if (identity_creds(rs)) {
+		url = xstrdup(c->realm);
+		refused = "the identity token";
+	} else {
+		url = reg__token_url(c->realm, c->service, scope.ptr);
+	}
 	xfer_init(&x, rs, url, what, -1);
-	if (rs->user)
+	if (identity_creds(rs))
+		x.post = reg__token_form(c->service, scope.ptr, rs->pass);
+	else if (rs->user)
 		x.extra_auth = basic_header(rs->user, rs->pass);
 	x.ping = true;
 	buf_init(&body, REG_MAX_TOKEN_BYTES);
@@ -768,10 +792,9 @@ static int token_fetch(struct reg_source *rs, const struct reg_challenge *c)
 	if (rc)
 		goto done;
 	body_summary(&x, summary, sizeof(summary));
-	if (x.status == 401 || x.status == 403) {
+	if (x.status == 401 || x.status == 403 || (x.post && x.status == 400)) {
 		rc = err_set(DR_EAUTH, "token server '%s' refused %s for registry '%s': HTTP %ld%s",
-		             c->realm, rs->user ? "the credentials" : "anonymous access", rs->host,
-		             x.status, summary);
+		             c->realm, refused, rs->host, x.status, summary);
 		goto done;
 	}
 	if (x.status != 200) {
@@ -816,6 +839,14 @@ static int auth_from_challenge(struct reg_source *rs, const char *value)
 			             "registry '%s' requires credentials (HTTP 401); pass --creds "
 			             "or log in with docker login",
 			             rs->host);
+			goto done;
+		}
+		if (identity_creds(rs)) {
+			rc = err_set(
+			    DR_EAUTH,
+			    "registry '%s' asks for a password (Basic), but the credentials "
+			    "for it are an identity token; pass --creds",
+			    rs->host);
 			goto done;
 		}
 		set_auth_header(rs, REG_AUTH_BASIC, basic_header(rs->user, rs->pass));

@@ -275,6 +275,15 @@ static int entry_creds(char **out_user, char **out_pass, json_t *entry, const ch
 	size_t dlen;
 	int rc = DR_ENOTFOUND;
 
+	const char *identity = jx_str(entry, "identitytoken");
+
+	/* an identity token is what docker uses when there is one (ACR logins
+	 * record a placeholder user beside it) */
+	if (identity && *identity) {
+		*out_user = xstrdup(REG_IDENTITY_USER);
+		*out_pass = xstrdup(identity);
+		return 0;
+	}
 	if (auth && *auth) {
 		if (str_base64_decode(&dec, &dlen, auth, strlen(auth)) != 0 ||
 		    memchr(dec, '\0', dlen) || !memchr(dec, ':', dlen)) {
@@ -297,12 +306,6 @@ static int entry_creds(char **out_user, char **out_pass, json_t *entry, const ch
 		rc = 0;
 		goto done;
 	}
-	if (jx_str(entry, "identitytoken"))
-		rc =
-		    err_set(DR_EAUTH,
-		            "'%s': registry '%s' has only an identity token, which dredge does not "
-		            "support; pass --creds",
-		            path, registry);
 done:
 	free(dec);
 	return rc;
@@ -373,6 +376,23 @@ static void add_escaped(struct buf *b, const char *s)
 			buf_addc(b, hex[c & 15]);
 		}
 	}
+}
+
+char *reg__token_form(const char *service, const char *scope, const char *refresh_token)
+{
+	struct buf b = BUF_INIT;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "grant_type=refresh_token");
+	if (service && *service) {
+		buf_adds(&b, "&service=");
+		add_escaped(&b, service);
+	}
+	buf_adds(&b, "&scope=");
+	add_escaped(&b, scope);
+	buf_adds(&b, "&client_id=" REG_CLIENT_ID "&refresh_token=");
+	add_escaped(&b, refresh_token);
+	return buf_detach(&b, NULL);
 }
 
 char *reg__token_url(const char *realm, const char *service, const char *scope)

@@ -170,6 +170,55 @@ def test_basic_auth_from_docker_config(t):
                "(is it installed and on PATH?)")
 
 
+def test_identity_token(t):
+    """An identity (OAuth2 refresh) token from config.json or a helper is
+    traded for a pull token by a POST, as docker does."""
+    r = start(t, "token")
+    digest, _ = push_simple(t, r)
+    ref = r.ref(NAME, "t")
+    r.token.anonymous = False
+    r.token.refresh_tokens["rt-e2e-123"] = USER
+    # an ACR-style login: a placeholder user beside the identity token
+    placeholder = base64.b64encode(b"00000000-0000-0000-0000-000000000000:").decode()
+    env = _docker_config(t, {"auths": {r.host: {"auth": placeholder,
+                                                "identitytoken": "rt-e2e-123"}}})
+    before = len(r.token.token_requests())
+    doc = inspect(t, ref, "--walk", env=env)
+    t.eq(doc["manifest_digest"], digest, "pull with an identity token")
+    reqs = r.token.token_requests()[before:]
+    t.eq([q["method"] for q in reqs], ["POST"], "one OAuth2 token request")
+    t.eq(reqs[0]["form"], {"grant_type": ["refresh_token"], "service": [r.token.service],
+                           "scope": ["repository:%s:pull" % NAME], "client_id": ["dredge"],
+                           "refresh_token": ["rt-e2e-123"]}, "token request form")
+    t.eq(reqs[0]["authorization"], "", "no Basic header with an identity token")
+    t.eq(reqs[0]["user"], USER, "token granted to the token's user")
+    # the same token from a credential helper, as user "<token>"
+    bindir = os.path.join(t.tmp, "helpers")
+    os.makedirs(bindir, exist_ok=True)
+    with open(os.path.join(bindir, "docker-credential-idt"), "w") as f:
+        f.write("#!/bin/sh\nprintf '{\"Username\":\"<token>\",\"Secret\":\"rt-e2e-123\"}'\n")
+    os.chmod(os.path.join(bindir, "docker-credential-idt"), 0o755)
+    env = _docker_config(t, {"credHelpers": {r.host: "idt"}})
+    env["PATH"] = bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin")
+    doc = inspect(t, ref, env=env)
+    t.eq(doc["manifest_digest"], digest, "identity token from a credential helper")
+    # a revoked token: refused, and the token is not printed
+    env = _docker_config(t, {"auths": {r.host: {"identitytoken": "rt-revoked-999"}}})
+    p = t.dredge("inspect", ref, "--insecure", env=env)
+    t.exit(p, 5, "unknown identity token")
+    t.contains(p.stderr, "token server '%s' refused the identity token for registry '%s': "
+               "HTTP 401" % (r.token.realm, r.host))
+    t.ok("rt-revoked-999" not in p.stderr, "identity token not printed")
+    # a registry that wants a password cannot take an identity token
+    b = start(t, "basic")
+    push_simple(t, b)
+    env = _docker_config(t, {"auths": {b.host: {"identitytoken": "rt-e2e-123"}}})
+    p = t.dredge("inspect", b.ref(NAME, "t"), "--insecure", env=env)
+    t.exit(p, 5, "identity token for a Basic registry")
+    t.contains(p.stderr, "registry '%s' asks for a password (Basic), but the credentials for "
+               "it are an identity token; pass --creds" % b.host)
+
+
 def test_token_auth(t):
     r = start(t, "token")
     digest, manifest = push_simple(t, r)

@@ -115,6 +115,18 @@ TEST(registry, token_url)
 	free(s);
 }
 
+TEST(registry, token_form)
+{
+	char *s = reg__token_form("acr.example", "repository:team/app:pull", "rt+/=x y");
+
+	CHECK_STR(s, "grant_type=refresh_token&service=acr.example&scope=repository%3Ateam%2Fapp%"
+	             "3Apull&client_id=dredge&refresh_token=rt%2B%2F%3Dx%20y");
+	free(s);
+	s = reg__token_form(NULL, "s", "t");
+	CHECK_STR(s, "grant_type=refresh_token&scope=s&client_id=dredge&refresh_token=t");
+	free(s);
+}
+
 static int parse_token(char **out, const char *s)
 {
 	return reg__token_parse(out, s, strlen(s));
@@ -191,12 +203,16 @@ TEST(registry, docker_config_lookup)
 	char dir[] = "/tmp/dredge-unit-XXXXXX";
 	char *path, *u = NULL, *p = NULL, *old_path;
 	/* "alice:wonder:land" and "bob:builder" */
-	const char *cfg = "{\"auths\":{"
-	                  "\"https://registry.example.com:5000/v1/\":{\"auth\":"
-	                  "\"YWxpY2U6d29uZGVyOmxhbmQ=\"},"
-	                  "\"plain.example\":{\"username\":\"carol\",\"password\":\"pw\"},"
-	                  "\"https://index.docker.io/v1/\":{\"auth\":\"Ym9iOmJ1aWxkZXI=\"}},"
-	                  "\"credHelpers\":{\"gcr.io\":\"gcloud\"}}";
+	const char *cfg =
+	    "{\"auths\":{"
+	    "\"https://registry.example.com:5000/v1/\":{\"auth\":"
+	    "\"YWxpY2U6d29uZGVyOmxhbmQ=\"},"
+	    "\"plain.example\":{\"username\":\"carol\",\"password\":\"pw\"},"
+	    "\"https://index.docker.io/v1/\":{\"auth\":\"Ym9iOmJ1aWxkZXI=\"},"
+	    /* an ACR login: placeholder user beside the identity token */
+	    "\"acr.example\":{\"auth\":\"MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwOg==\","
+	    "\"identitytoken\":\"rt-123\"}},"
+	    "\"credHelpers\":{\"gcr.io\":\"gcloud\"}}";
 
 	CHECK(mkdtemp(dir) != NULL);
 	path = write_config(dir, cfg);
@@ -214,6 +230,11 @@ TEST(registry, docker_config_lookup)
 	CHECK_INT(reg__docker_creds(&u, &p, path, "registry-1.docker.io", true, 5), 0);
 	CHECK_STR(u, "bob");
 	CHECK_STR(p, "builder");
+	free(u);
+	free(p);
+	CHECK_INT(reg__docker_creds(&u, &p, path, "acr.example", false, 5), 0);
+	CHECK_STR(u, REG_IDENTITY_USER);
+	CHECK_STR(p, "rt-123");
 	free(u);
 	free(p);
 	/* same host, other port: no match */
@@ -304,9 +325,12 @@ TEST(registry, credential_helpers)
 	CHECK_INT(reg__cred_helper(&u, &p, "nosecret", "h", 5), DR_EFORMAT);
 	CHECK_STR(err_msg(), "'docker-credential-nosecret' answered without a \"Username\" and a "
 	                     "\"Secret\"");
-	CHECK_INT(reg__cred_helper(&u, &p, "token", "h", 5), DR_EAUTH);
-	CHECK(strstr(err_msg(), "only an identity token") != NULL);
-	CHECK_NULL(u);
+	/* an identity token comes back under docker's "<token>" user */
+	CHECK_INT(reg__cred_helper(&u, &p, "token", "h", 5), 0);
+	CHECK_STR(u, REG_IDENTITY_USER);
+	CHECK_STR(p, "r");
+	free(u);
+	free(p);
 	t0 = now_s();
 	CHECK_INT(reg__cred_helper(&u, &p, "hang", "h", 1), DR_EAUTH);
 	CHECK_STR(err_msg(),

@@ -23,10 +23,14 @@ class TokenServer:
     service = "dredge-e2e-registry"
     issuer = "dredge-e2e-token-issuer"
 
-    def __init__(self, dirpath, users, lifetime=300, anonymous=True, field="token"):
+    def __init__(self, dirpath, users, lifetime=300, anonymous=True, field="token",
+                 refresh_tokens=None):
         """users: {name: password}; anonymous: grant pull without
-        credentials; field: "token", "access_token" or "both" in answers."""
+        credentials; field: "token", "access_token" or "both" in answers;
+        refresh_tokens: {token: user} accepted by the OAuth2 POST form
+        (grant_type=refresh_token), which answers with access_token."""
         self.users = dict(users)
+        self.refresh_tokens = dict(refresh_tokens or {})
         self.anonymous = anonymous
         self.field = field
         self.requests = []
@@ -48,6 +52,9 @@ class TokenServer:
                 pass
 
             def do_GET(self):
+                server._handle(self)
+
+            def do_POST(self):
                 server._handle(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -90,12 +97,23 @@ class TokenServer:
         q = urllib.parse.parse_qs(url.query)
         user = None
         auth = h.headers.get("Authorization", "")
-        rec = {"path": url.path, "query": q, "authorization": auth, "time": time.time()}
+        rec = {"path": url.path, "query": q, "authorization": auth, "time": time.time(),
+               "method": h.command}
+        if h.command == "POST":
+            n = int(h.headers.get("Content-Length", "0"))
+            q = urllib.parse.parse_qs(h.rfile.read(n).decode(), keep_blank_values=True)
+            rec["form"] = q
         with self.lock:
             self.requests.append(rec)
         if url.path != "/token":
             return self._send(h, 404, {"error": "not found"})
-        if auth.startswith("Basic "):
+        if h.command == "POST":
+            if q.get("grant_type") != ["refresh_token"] or q.get("client_id") != ["dredge"]:
+                return self._send(h, 400, {"error": "unsupported_grant_type"})
+            user = self.refresh_tokens.get(q.get("refresh_token", [""])[0])
+            if user is None:
+                return self._send(h, 401, {"error": "invalid_grant"})
+        elif auth.startswith("Basic "):
             try:
                 u, p = base64.b64decode(auth[6:]).decode().split(":", 1)
             except Exception:
@@ -122,9 +140,11 @@ class TokenServer:
         rec["scopes"] = q.get("scope", [])
         tok = self.issue(access, user or "")
         body = {"expires_in": 600}
-        if self.field in ("token", "both"):
+        if h.command == "POST":
+            body["access_token"] = tok
+        elif self.field in ("token", "both"):
             body["token"] = tok
-        if self.field in ("access_token", "both"):
+        if h.command != "POST" and self.field in ("access_token", "both"):
             body["access_token"] = tok
         self._send(h, 200, body)
 
