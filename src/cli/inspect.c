@@ -7,13 +7,13 @@
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/strutil.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char inspect_usage[] =
     "usage: dredge inspect REF [--json] [--walk [--files]] [options]\n\n"
@@ -387,14 +387,6 @@ static void print_text(const struct image *img, bool walked, double seconds, boo
 		       "%llu entries, %.2f s)\n",
 		       img->n_layers, img->n_layers == 1 ? "" : "s", str_human_bytes(csize, a),
 		       str_human_bytes(usize, b), (unsigned long long)entries, seconds);
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int cmd_inspect(int argc, char **argv)

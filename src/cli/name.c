@@ -5,13 +5,13 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/strutil.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define NAME_BENCH_MAX 100000000ull /* checks per name under --bench */
 
@@ -70,14 +70,6 @@ static int name_split(char **out_ns, char **out_name, const char *arg)
 	}
 	ref_release(&ref);
 	return 0;
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
 static void print_json(const char *arg, const char *ns, const char *name, int hit,
@@ -159,11 +151,11 @@ int cmd_name(int argc, char **argv)
 		rc = err_set(DR_EUSAGE, "no NAME to check (see 'dredge name --help')");
 		goto done;
 	}
-	t0 = now_us();
+	t0 = mono_now();
 	rc = typosquat_new(&t);
 	if (rc)
 		goto done;
-	load_ms = (now_us() - t0) / 1e3;
+	load_ms = (mono_now() - t0) * 1e3;
 	for (int i = 0; i < n_args; i++) {
 		struct typosquat_hit h;
 		char *ns = NULL, *name = NULL;
@@ -176,11 +168,11 @@ int cmd_name(int argc, char **argv)
 			if (!err)
 				err = r;
 		} else if (bench) {
-			double s = now_us(), us;
+			double s = mono_now(), us;
 
 			for (uint64_t k = 0; k < bench; k++)
 				r = typosquat_check(t, ns, name, &h);
-			us = (now_us() - s) / (double)bench;
+			us = (mono_now() - s) * 1e6 / (double)bench;
 			printf("bench %-40s %9.3f us/check\n", names[i], us);
 			total_us += us;
 			if (us > worst_us) {

@@ -1,22 +1,14 @@
 #include "cli/progress.h"
+#include "util/mono.h"
 #include "util/strutil.h"
 
 #include <stdio.h>
-#include <time.h>
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void progress_walk(void *ctx, const struct walk_progress *p)
 {
 	struct progress_state *s = ctx;
 	char a[32], b[32], c[32], rate[32];
-	double t = now(), el;
+	double t = mono_now(), el;
 
 	if (s->started == 0)
 		s->started = t;

@@ -7,6 +7,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/strutil.h"
 
 #include <errno.h>
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define RULES_CHUNK (64 * 1024) /* bytes handed to the engine at a time, as a tar reader does */
@@ -250,14 +250,6 @@ struct match_ctx {
 
 static struct match_ctx *walk_ctx; /* nftw passes no context */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The path as inside an image: no leading "/" or "./". */
 static const char *image_path(const char *p)
 {
@@ -273,11 +265,11 @@ static const char *image_path(const char *p)
 
 static int match_fd(struct match_ctx *m, int fd, const char *name)
 {
-	double t0 = now();
+	double t0 = mono_now();
 	int rc = engine_file_begin(m->scan, image_path(name), NULL, -1);
 	ssize_t n;
 
-	m->seconds += now() - t0;
+	m->seconds += mono_now() - t0;
 	while (!rc) {
 		n = read(fd, m->chunk, RULES_CHUNK);
 		if (n < 0 && errno == EINTR)
@@ -288,16 +280,16 @@ static int match_fd(struct match_ctx *m, int fd, const char *name)
 		}
 		if (n == 0)
 			break;
-		t0 = now();
+		t0 = mono_now();
 		rc = engine_file_data(m->scan, m->chunk, (size_t)n);
-		m->seconds += now() - t0;
+		m->seconds += mono_now() - t0;
 	}
-	t0 = now();
+	t0 = mono_now();
 	if (rc)
 		engine_file_end(m->scan);
 	else
 		rc = engine_file_end(m->scan);
-	m->seconds += now() - t0;
+	m->seconds += mono_now() - t0;
 	m->files++;
 	return rc;
 }

@@ -7,10 +7,10 @@
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/mono.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define ANALYZER_REF(name) &analyzer_##name,
 static const struct analyzer_ops *const analyzers[] = {ANALYZER_LIST(ANALYZER_REF)};
@@ -518,14 +518,6 @@ static void resolve_statuses(struct scan_ctx *sc, size_t first)
 }
 
 /* ---- the scan ------------------------------------------------------------ */
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int scan_image(struct findings *out, struct scan_stats *stats, struct image *img,
                const struct scan_opts *opts)

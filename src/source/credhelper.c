@@ -7,6 +7,7 @@
 #include "util/jx.h"
 #include "util/limits.h"
 #include "util/mem.h"
+#include "util/mono.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,14 +27,6 @@ extern char **environ;
 /* The message docker-credential-helpers print when they hold nothing for
  * the server. */
 #define NOT_FOUND_MESSAGE "credentials not found"
-
-static double mono_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 bool reg__cred_helper_name_ok(const char *name)
 {

@@ -6,6 +6,7 @@
 #include "util/jx.h"
 #include "util/limits.h"
 #include "util/mem.h"
+#include "util/mono.h"
 #include "util/strutil.h"
 
 #include <curl/curl.h>
@@ -435,14 +436,6 @@ struct crawl {
 	const char *out_name;
 	bool stop; /* max_repos reached */
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_s(double s)
 {
