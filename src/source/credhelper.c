@@ -181,7 +181,8 @@ int reg__cred_helper(char **out_user, char **out_pass, const char *helper, const
 	sigset_t none, defaults;
 	int in_p[2] = {-1, -1}, out_p[2] = {-1, -1}, err_p[2] = {-1, -1};
 	char *argv[3];
-	double deadline = mono_now() + (double)(timeout_s > 0 ? timeout_s : REG_DEFAULT_TIMEOUT);
+	long limit = timeout_s > 0 ? timeout_s : REG_DEFAULT_TIMEOUT;
+	double deadline = mono_now() + (double)limit;
 	pid_t pid = 0;
 	int rc = 0, status, sp;
 	bool actions = false;
@@ -241,7 +242,7 @@ int reg__cred_helper(char **out_user, char **out_pass, const char *helper, const
 	}
 	if (rc || status < 0) {
 		rc = err_set(DR_EAUTH, "credential helper '%s' did not answer within %ld s",
-		             program.ptr, timeout_s > 0 ? timeout_s : (long)REG_DEFAULT_TIMEOUT);
+		             program.ptr, limit);
 		goto done;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {

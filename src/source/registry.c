@@ -764,7 +764,7 @@ static int token_fetch(struct reg_source *rs, const struct reg_challenge *c)
 	struct xfer x;
 	struct buf body = BUF_INIT;
 	struct buf scope = BUF_INIT;
-	char *token = NULL, *url, *what;
+	char *token = NULL, *what;
 	struct buf w = BUF_INIT;
 	const char *refused = rs->user ? "the credentials" : "anonymous access";
 	char summary[480];
@@ -776,16 +776,14 @@ static int token_fetch(struct reg_source *rs, const struct reg_challenge *c)
 	buf_addf(&w, "a token for '%s'", rs->base.ref.repository);
 	what = buf_detach(&w, NULL);
 	if (identity_creds(rs)) {
-		url = xstrdup(c->realm);
+		xfer_init(&x, rs, xstrdup(c->realm), what, -1);
+		x.post = reg__token_form(c->service, scope.ptr, rs->pass);
 		refused = "the identity token";
 	} else {
-		url = reg__token_url(c->realm, c->service, scope.ptr);
+		xfer_init(&x, rs, reg__token_url(c->realm, c->service, scope.ptr), what, -1);
+		if (rs->user)
+			x.extra_auth = basic_header(rs->user, rs->pass);
 	}
-	xfer_init(&x, rs, url, what, -1);
-	if (identity_creds(rs))
-		x.post = reg__token_form(c->service, scope.ptr, rs->pass);
-	else if (rs->user)
-		x.extra_auth = basic_header(rs->user, rs->pass);
 	x.ping = true;
 	buf_init(&body, REG_MAX_TOKEN_BYTES);
 	rc = xfer_run(&x, &body);

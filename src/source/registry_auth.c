@@ -271,18 +271,18 @@ static int entry_creds(char **out_user, char **out_pass, json_t *entry, const ch
 	const char *auth = jx_str(entry, "auth");
 	const char *user = jx_str(entry, "username");
 	const char *pass = jx_str(entry, "password");
+	const char *identity = jx_str(entry, "identitytoken");
 	unsigned char *dec = NULL;
 	size_t dlen;
 	int rc = DR_ENOTFOUND;
-
-	const char *identity = jx_str(entry, "identitytoken");
 
 	/* an identity token is what docker uses when there is one (ACR logins
 	 * record a placeholder user beside it) */
 	if (identity && *identity) {
 		*out_user = xstrdup(REG_IDENTITY_USER);
 		*out_pass = xstrdup(identity);
-		return 0;
+		rc = 0;
+		goto done;
 	}
 	if (auth && *auth) {
 		if (str_base64_decode(&dec, &dlen, auth, strlen(auth)) != 0 ||

@@ -54,12 +54,13 @@ char *reg__docker_config_path(const char *override);
 
 /* Credentials for registry (host[:port]; hub selects Docker Hub's keys)
  * from the docker config file at path: an "auths" entry's own credentials
- * (an "identitytoken" comes back as user REG_IDENTITY_USER), else the registry's "credHelpers"
- * helper, else the "credsStore" store when "auths" records a login for the registry
- * (reg__cred_helper, bounded by timeout_s). Returns 0 with user and password, DR_ENOTFOUND when the
- * file, an entry or the helper's credentials are absent (no message), DR_EAUTH when a helper cannot
- * be run or fails, DR_EFORMAT for a malformed file or answer, DR_EIO when the file cannot be read.
- */
+ * (an "identitytoken" comes back as user REG_IDENTITY_USER), else the
+ * registry's "credHelpers" helper, else the "credsStore" store when "auths"
+ * records a login for the registry (reg__cred_helper, bounded by
+ * timeout_s). Returns 0 with user and password; DR_ENOTFOUND (no message)
+ * when the file, an entry or the helper's credentials are absent; DR_EAUTH
+ * when a helper cannot be run or fails; DR_EFORMAT for a malformed file or
+ * answer; DR_EIO when the file cannot be read. */
 int reg__docker_creds(char **out_user, char **out_pass, const char *path, const char *registry,
                       bool hub, long timeout_s);
 
@@ -67,10 +68,9 @@ int reg__docker_creds(char **out_user, char **out_pass, const char *path, const 
  * plain name) with server on its standard input, and reads its answer.
  * Returns 0 with user and password; DR_ENOTFOUND (no message) when the
  * helper holds nothing for server; DR_EAUTH when it cannot be run, fails,
- * is killed or does not answer within timeout_s seconds (it is then
- * killed); DR_EFORMAT for a bad helper
- * name or answer; DR_ELIMIT when it writes more than REG_MAX_HELPER_OUTPUT
- * bytes. */
+ * is killed, or does not answer within timeout_s seconds (it is then
+ * killed); DR_EFORMAT for a bad helper name or answer; DR_ELIMIT when it
+ * writes more than REG_MAX_HELPER_OUTPUT bytes. */
 int reg__cred_helper(char **out_user, char **out_pass, const char *helper, const char *server,
                      long timeout_s);
 /* True when name may follow "docker-credential-": letters, digits, '-',
