@@ -120,6 +120,18 @@ def _docker_config(t, doc):
     return {"DOCKER_CONFIG": d}
 
 
+def _helper(t, name, script):
+    """Writes docker-credential-<name> (a sh script) into the test's helper
+    directory and returns that directory."""
+    bindir = os.path.join(t.tmp, "helpers")
+    os.makedirs(bindir, exist_ok=True)
+    path = os.path.join(bindir, "docker-credential-" + name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + script)
+    os.chmod(path, 0o755)
+    return bindir
+
+
 def test_basic_auth_from_docker_config(t):
     r = start(t, "basic")
     digest, _ = push_simple(t, r)
@@ -133,18 +145,14 @@ def test_basic_auth_from_docker_config(t):
     t.eq(doc["manifest_digest"], digest, "credentials from config.json auths (username)")
     # credential helpers: a fake docker-credential-<name> on PATH that logs
     # the server it is asked about and knows only this registry
-    bindir = os.path.join(t.tmp, "helpers")
-    os.makedirs(bindir, exist_ok=True)
     asked = os.path.join(t.tmp, "asked.log")
-    helper = os.path.join(bindir, "docker-credential-e2e")
-    with open(helper, "w") as f:
-        f.write("#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r s\n"
-                "printf '%%s\\n' \"$s\" >> %s\n"
-                "if [ \"$s\" = %s ]; then printf '{\"ServerURL\":\"%%s\",\"Username\":\"%s\","
-                "\"Secret\":\"%s\"}' \"$s\"; exit 0; fi\n"
-                "echo 'credentials not found in native keychain'; exit 1\n"
-                % (asked, r.host, USER, PASSWORD))
-    os.chmod(helper, 0o755)
+    bindir = _helper(t, "e2e",
+                     "[ \"$1\" = get ] || exit 2\nread -r s\n"
+                     "printf '%%s\\n' \"$s\" >> %s\n"
+                     "if [ \"$s\" = %s ]; then printf '{\"ServerURL\":\"%%s\",\"Username\":\"%s\","
+                     "\"Secret\":\"%s\"}' \"$s\"; exit 0; fi\n"
+                     "echo 'credentials not found in native keychain'; exit 1\n"
+                     % (asked, r.host, USER, PASSWORD))
     path = bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin")
     env = _docker_config(t, {"auths": {}, "credHelpers": {r.host: "e2e"}})
     env["PATH"] = path
@@ -193,11 +201,7 @@ def test_identity_token(t):
     t.eq(reqs[0]["authorization"], "", "no Basic header with an identity token")
     t.eq(reqs[0]["user"], USER, "token granted to the token's user")
     # the same token from a credential helper, as user "<token>"
-    bindir = os.path.join(t.tmp, "helpers")
-    os.makedirs(bindir, exist_ok=True)
-    with open(os.path.join(bindir, "docker-credential-idt"), "w") as f:
-        f.write("#!/bin/sh\nprintf '{\"Username\":\"<token>\",\"Secret\":\"rt-e2e-123\"}'\n")
-    os.chmod(os.path.join(bindir, "docker-credential-idt"), 0o755)
+    bindir = _helper(t, "idt", "printf '{\"Username\":\"<token>\",\"Secret\":\"rt-e2e-123\"}'\n")
     env = _docker_config(t, {"credHelpers": {r.host: "idt"}})
     env["PATH"] = bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin")
     doc = inspect(t, ref, env=env)
