@@ -8,9 +8,10 @@
  *             libarchive through a read callback and hands entries to the
  *             sink (the scanners).
  * Buffers come from a fixed pool and carry a reference count (an
- * uncompressed buffer is read by both the hasher and the walker), so memory
- * stays bounded whatever the layer size, and on two cores decompression,
- * hashing and scanning overlap. */
+ * uncompressed buffer is read by both the hasher and the walker, and a sink
+ * may keep content longer with walk_hold), so memory stays bounded whatever
+ * the layer size, and on two cores decompression, hashing and scanning
+ * overlap. */
 #include "image/walk.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -50,10 +51,11 @@ struct queue {
 	size_t head, len;
 };
 
-struct pipeline {
+struct walk_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned char *arena;                  /* the buffers, WALK_BUF_SIZE each */
+	unsigned char *arena; /* the buffers, WALK_BUF_SIZE each */
+	size_t n_buffers;
 	int refs[WALK_BUFFERS_MAX];            /* readers still holding each buffer */
 	unsigned char *pool[WALK_BUFFERS_MAX]; /* free buffers */
 	size_t n_free;
@@ -76,7 +78,7 @@ struct pipeline {
 
 /* ---- pool and queues ----------------------------------------------------- */
 
-static unsigned char *pool_get(struct pipeline *p)
+static unsigned char *pool_get(struct walk_pool *p)
 {
 	unsigned char *b = NULL;
 
@@ -89,7 +91,7 @@ static unsigned char *pool_get(struct pipeline *p)
 	return b;
 }
 
-static void release_locked(struct pipeline *p, unsigned char *b)
+static void release_locked(struct walk_pool *p, unsigned char *b)
 {
 	size_t i = (size_t)(b - p->arena) / WALK_BUF_SIZE;
 
@@ -101,13 +103,33 @@ static void release_locked(struct pipeline *p, unsigned char *b)
 }
 
 /* Drops one reference to b (a buffer never queued has one: its taker's). */
-static void pool_put(struct pipeline *p, unsigned char *b)
+static void pool_put(struct walk_pool *p, unsigned char *b)
 {
 	if (!b)
 		return;
 	pthread_mutex_lock(&p->mu);
 	release_locked(p, b);
 	pthread_mutex_unlock(&p->mu);
+}
+
+int walk_hold(struct walk_pool *p, const void *data)
+{
+	const unsigned char *d = data;
+	size_t i;
+
+	if (!p || d < p->arena || d >= p->arena + p->n_buffers * WALK_BUF_SIZE)
+		return -1;
+	i = (size_t)(d - p->arena) / WALK_BUF_SIZE;
+	pthread_mutex_lock(&p->mu);
+	p->refs[i]++;
+	pthread_mutex_unlock(&p->mu);
+	return (int)i;
+}
+
+void walk_release(struct walk_pool *p, int held)
+{
+	if (held >= 0)
+		pool_put(p, p->arena + (size_t)held * WALK_BUF_SIZE);
 }
 
 static void queue_add(struct queue *q, struct item it)
@@ -119,7 +141,7 @@ static void queue_add(struct queue *q, struct item it)
 /* Queues an item: uncompressed buffers to the walker and the hasher,
  * compressed ones to the hasher only, the end to both. The caller's
  * reference passes to the queues. */
-static void queue_push(struct pipeline *p, enum item_kind kind, unsigned char *data, size_t len)
+static void queue_push(struct walk_pool *p, enum item_kind kind, unsigned char *data, size_t len)
 {
 	struct item it = {.kind = kind, .data = data, .len = len};
 
@@ -133,7 +155,7 @@ static void queue_push(struct pipeline *p, enum item_kind kind, unsigned char *d
 	pthread_mutex_unlock(&p->mu);
 }
 
-static struct item queue_pop(struct pipeline *p, struct queue *q)
+static struct item queue_pop(struct walk_pool *p, struct queue *q)
 {
 	struct item it;
 
@@ -147,7 +169,7 @@ static struct item queue_pop(struct pipeline *p, struct queue *q)
 	return it;
 }
 
-static void pipeline_cancel(struct pipeline *p)
+static void pipeline_cancel(struct walk_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->cancel = true;
@@ -159,7 +181,7 @@ static void pipeline_cancel(struct pipeline *p)
 
 static void *hasher_main(void *arg)
 {
-	struct pipeline *p = arg;
+	struct walk_pool *p = arg;
 
 	for (;;) {
 		struct item it = queue_pop(p, &p->to_hasher);
@@ -181,10 +203,10 @@ static void *hasher_main(void *arg)
 
 /* ---- inflater thread ----------------------------------------------------- */
 
-static int inflater_fail(struct pipeline *p, int code, const char *fmt, ...)
+static int inflater_fail(struct walk_pool *p, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int inflater_fail(struct pipeline *p, int code, const char *fmt, ...)
+static int inflater_fail(struct walk_pool *p, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -195,7 +217,7 @@ static int inflater_fail(struct pipeline *p, int code, const char *fmt, ...)
 }
 
 /* Reads until buf is full or the blob ends. */
-static int read_full(struct pipeline *p, unsigned char *buf, size_t cap, size_t *out)
+static int read_full(struct walk_pool *p, unsigned char *buf, size_t cap, size_t *out)
 {
 	size_t got = 0;
 
@@ -216,7 +238,7 @@ static int read_full(struct pipeline *p, unsigned char *buf, size_t cap, size_t 
 }
 
 /* Accounts for n new uncompressed bytes; enforces the ratio and size caps. */
-static int account_out(struct pipeline *p, size_t n)
+static int account_out(struct walk_pool *p, size_t n)
 {
 	char detail[96];
 
@@ -263,7 +285,7 @@ static const char *isal_error_name(int rc)
  * are still queued for hashing, so that the caller can tell a corrupt blob
  * (digest mismatch) from a well-formed blob holding a corrupt stream.
  * Returns a read error, or DR_EFORMAT. */
-static int drain_input(struct pipeline *p, unsigned char **in, size_t in_len)
+static int drain_input(struct walk_pool *p, unsigned char **in, size_t in_len)
 {
 	int rc;
 
@@ -291,7 +313,7 @@ static int drain_input(struct pipeline *p, unsigned char **in, size_t in_len)
 }
 
 /* Queues one buffer of output; returns the accounting result. */
-static int emit(struct pipeline *p, unsigned char **out, size_t len)
+static int emit(struct walk_pool *p, unsigned char **out, size_t len)
 {
 	queue_push(p, ITEM_PLAIN, *out, len);
 	*out = NULL;
@@ -300,7 +322,7 @@ static int emit(struct pipeline *p, unsigned char **out, size_t len)
 
 /* Takes the next input buffer after queueing the current one for hashing;
  * *in is NULL and *in_len 0 at the end of the blob. */
-static int next_input(struct pipeline *p, unsigned char **in, size_t *in_len)
+static int next_input(struct walk_pool *p, unsigned char **in, size_t *in_len)
 {
 	int rc;
 
@@ -318,7 +340,7 @@ static int next_input(struct pipeline *p, unsigned char **in, size_t *in_len)
 	return 0;
 }
 
-static int inflate_gzip(struct pipeline *p, unsigned char *first, size_t first_len)
+static int inflate_gzip(struct walk_pool *p, unsigned char *first, size_t first_len)
 {
 	struct inflate_state *st = xmalloc(sizeof(*st));
 	unsigned char *in = first, *out = NULL;
@@ -385,7 +407,7 @@ done:
 	return rc;
 }
 
-static int inflate_zstd(struct pipeline *p, unsigned char *first, size_t first_len)
+static int inflate_zstd(struct walk_pool *p, unsigned char *first, size_t first_len)
 {
 	ZSTD_DStream *z = ZSTD_createDStream();
 	unsigned char *in = first, *out = NULL;
@@ -444,7 +466,7 @@ done:
 	return rc;
 }
 
-static int inflate_none(struct pipeline *p, unsigned char *first, size_t first_len)
+static int inflate_none(struct walk_pool *p, unsigned char *first, size_t first_len)
 {
 	unsigned char *in = first;
 	size_t in_len = first_len;
@@ -468,7 +490,7 @@ done:
 
 static void *inflater_main(void *arg)
 {
-	struct pipeline *p = arg;
+	struct walk_pool *p = arg;
 	unsigned char *first = pool_get(p);
 	size_t n = 0;
 	int rc = 0;
@@ -508,7 +530,7 @@ done:
 /* ---- walker side --------------------------------------------------------- */
 
 struct walker {
-	struct pipeline *p;
+	struct walk_pool *p;
 	unsigned char *current; /* buffer lent to libarchive */
 	bool ended;
 	uint64_t plain_bytes;
@@ -727,6 +749,7 @@ static int walk_entries(struct walker *w, struct image *img, size_t index,
 		ev.non_utf8 = !str_is_utf8(raw, strlen(raw));
 		ev.layer_index = index;
 		ev.layer_digest = layer->diff_id;
+		ev.pool = w->p;
 		base = strrchr(path.ptr, '/');
 		base = base ? base + 1 : path.ptr;
 		if (str_starts(base, ".wh.")) {
@@ -793,7 +816,7 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
                const struct walk_opts *opts)
 {
 	struct layer *layer = &img->layers[index];
-	struct pipeline p;
+	struct walk_pool p;
 	struct walker w;
 	struct blob_reader *reader = NULL;
 	char blob_digest[DIGEST_STR_LEN], tar_digest[DIGEST_STR_LEN];
@@ -824,6 +847,7 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 	if (n_buffers > WALK_BUFFERS_MAX)
 		n_buffers = WALK_BUFFERS_MAX;
 	p.arena = xmalloc(n_buffers * WALK_BUF_SIZE);
+	p.n_buffers = n_buffers;
 	for (size_t i = 0; i < n_buffers; i++)
 		p.pool[p.n_free++] = p.arena + i * WALK_BUF_SIZE;
 	p.reader = reader;
@@ -856,6 +880,12 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 	if (sink->layer_begin && (walk_rc = sink->layer_begin(sink->ctx, img, index)))
 		goto verify;
 	walk_rc = walk_entries(&w, img, index, sink, layer);
+	if (sink->entries_end) {
+		int end_rc = sink->entries_end(sink->ctx, index);
+
+		if (!walk_rc)
+			walk_rc = end_rc;
+	}
 verify:
 	/* Whatever happened, the rest is read so that the digests can be
 	 * checked: a blob that is not what its descriptor says explains every

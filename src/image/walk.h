@@ -26,7 +26,9 @@ enum file_type {
 	FT_OTHER,
 };
 
-const char *file_type_name(enum file_type t); /* "reg", "dir", "symlink", … */
+const char *file_type_name(enum file_type t);
+
+struct walk_pool; /* "reg", "dir", "symlink", … */
 
 struct file_event {
 	const char *path;     /* normalised: no leading "./" or "/"; for a
@@ -45,6 +47,7 @@ struct file_event {
 	bool non_utf8;    /* path is not valid UTF-8 */
 	size_t layer_index;
 	const char *layer_digest;
+	struct walk_pool *pool; /* the layer's buffers, for walk_hold */
 };
 
 struct walk_sink {
@@ -57,6 +60,13 @@ struct walk_sink {
 	int (*file)(void *ctx, const struct file_event *ev, bool *want_content);
 	int (*content)(void *ctx, const struct file_event *ev, const void *data, size_t len);
 	int (*file_end)(void *ctx, const struct file_event *ev);
+	/* Called once after the layer's last entry callback whenever
+	 * layer_begin succeeded, whatever the outcome (also after a failed
+	 * callback or a malformed tar), before the rest of the blob is drained
+	 * and the digests are checked. A sink that holds content (walk_hold)
+	 * releases it all before returning; a negative return fails the walk
+	 * like the other callbacks. */
+	int (*entries_end)(void *ctx, size_t index);
 	/* Called after the layer's digests verified. */
 	int (*layer_end)(void *ctx, const struct image *img, size_t index);
 };
@@ -84,6 +94,15 @@ struct walk_opts {
 	void (*progress)(void *ctx, const struct walk_progress *p); /* may be NULL */
 	void *progress_ctx;
 };
+
+/* The bytes a content callback gets are valid only for the call. A sink that
+ * hands them to another thread keeps them with walk_hold(ev->pool, data):
+ * when data lies in one of the layer's buffers, that buffer is kept (not
+ * copied) and its number returned, to be given back with walk_release from
+ * any thread; -1 when data lies elsewhere (the caller copies it). Kept
+ * buffers count against the layer's buffers: the inflater waits for them. */
+int walk_hold(struct walk_pool *pool, const void *data);
+void walk_release(struct walk_pool *pool, int held);
 
 /* Walks layer i of img, filling img->layers[i] statistics. */
 int layer_walk(struct image *img, size_t i, const struct walk_sink *sink,

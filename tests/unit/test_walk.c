@@ -75,15 +75,15 @@ static int on_content(void *ctx, const struct file_event *ev, const void *d, siz
 	return 0;
 }
 
-static int walk_blob_n(struct events *ev, const unsigned char *data, size_t len,
-                       const char *diff_id, struct layer *out_layer, size_t buffers)
+/* Walks an in-memory blob as the one layer of an image. */
+static int walk_with(const struct walk_sink *sink, const unsigned char *data, size_t len,
+                     const char *diff_id, struct layer *out_layer, size_t buffers)
 {
 	static const struct source_ops ops = {"mem", NULL, mem_open_blob, NULL};
 	struct limits lim;
 	struct source src = {.ops = &ops, .display = (char *)"mem"};
 	char digest[DIGEST_STR_LEN];
 	struct image img = {0};
-	struct walk_sink sink = {.ctx = ev, .file = on_file, .content = on_content};
 	struct walk_opts opts = {.limits = &lim, .buffers = buffers};
 
 	limits_default(&lim);
@@ -98,9 +98,17 @@ static int walk_blob_n(struct events *ev, const unsigned char *data, size_t len,
 	img.src = &src;
 	img.layers = out_layer;
 	img.n_layers = 1;
+	return layer_walk(&img, 0, sink, &opts);
+}
+
+static int walk_blob_n(struct events *ev, const unsigned char *data, size_t len,
+                       const char *diff_id, struct layer *out_layer, size_t buffers)
+{
+	struct walk_sink sink = {.ctx = ev, .file = on_file, .content = on_content};
+
 	buf_init(&ev->log, 0);
 	ev->bytes = 0;
-	return layer_walk(&img, 0, &sink, &opts);
+	return walk_with(&sink, data, len, diff_id, out_layer, buffers);
 }
 
 static int walk_blob(struct events *ev, const unsigned char *data, size_t len, const char *diff_id,
@@ -130,6 +138,28 @@ static unsigned char *gzip_of(const void *p, size_t len, size_t *out_len)
 	}
 	*out_len = z.total_out;
 	return gz;
+}
+
+/* The gzip of a tar of files "a.txt" to "<last>.txt", each the same 1.5 MiB
+ * of numbered lines (tar_add's size field holds < 2 MiB), compressible but
+ * not trivially; the tar and the file in t and file, the tar's digest in
+ * diff. */
+static unsigned char *lines_layer(struct buf *t, struct buf *file, char last, char *diff,
+                                  size_t *gz_len)
+{
+	uint32_t x = 12345;
+
+	buf_init(file, 0);
+	while (file->len < (3u << 19)) {
+		x = x * 1103515245u + 12345u;
+		buf_addf(file, "line %u of the layer\n", (x >> 8) % 100000);
+	}
+	buf_init(t, 0);
+	for (char name[] = "a.txt"; name[0] <= last; name[0]++)
+		tar_add(t, name, '0', file->ptr, NULL);
+	tar_end(t);
+	sha256_digest(t->ptr, t->len, diff);
+	return gzip_of(t->ptr, t->len, gz_len);
 }
 
 static void sample_tar(struct buf *t)
@@ -204,21 +234,9 @@ TEST(walk, any_buffer_count_streams_the_whole_layer)
 	char diff[DIGEST_STR_LEN];
 	unsigned char *gz;
 	size_t gz_len = 0;
-	uint32_t x = 12345;
 
-	/* 12 MiB in eight files of 1.5 MiB (tar_add's size field holds < 2 MiB),
-	 * compressible but not trivially */
-	buf_init(&file, 0);
-	while (file.len < (3u << 19)) {
-		x = x * 1103515245u + 12345u;
-		buf_addf(&file, "line %u of the layer\n", (x >> 8) % 100000);
-	}
-	buf_init(&t, 0);
-	for (char name[] = "a.txt"; name[0] <= 'h'; name[0]++)
-		tar_add(&t, name, '0', file.ptr, NULL);
-	tar_end(&t);
-	sha256_digest(t.ptr, t.len, diff);
-	gz = gzip_of(t.ptr, t.len, &gz_len);
+	/* 12 MiB in eight files */
+	gz = lines_layer(&t, &file, 'h', diff, &gz_len);
 	CHECK(gz != NULL);
 	for (size_t i = 0; gz && i < sizeof(counts) / sizeof(counts[0]); i++) {
 		CHECK_INT(walk_blob_n(&ev, gz, gz_len, diff, &l, counts[i]), 0);
@@ -229,6 +247,114 @@ TEST(walk, any_buffer_count_streams_the_whole_layer)
 		CHECK(l.walked);
 		buf_release(&ev.log);
 	}
+	free(gz);
+	buf_release(&t);
+	buf_release(&file);
+}
+
+/* A sink that keeps the chunks it is given past the content callback
+ * (walk_hold), at most two at a time, and checks at release that their
+ * bytes did not change. */
+struct holder {
+	struct {
+		const unsigned char *data;
+		size_t len;
+		int held;
+		uint32_t sum;
+	} v[3];
+	size_t n, kept, in_pool, bytes, entries_ends;
+	bool changed;
+	int fail_at; /* file callback that fails (0: none) */
+	int files;
+	struct walk_pool *pool;
+};
+
+static uint32_t sum_of(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void holder_drop(struct holder *h, size_t i)
+{
+	if (sum_of(h->v[i].data, h->v[i].len) != h->v[i].sum)
+		h->changed = true;
+	walk_release(h->pool, h->v[i].held);
+	h->v[i] = h->v[--h->n];
+}
+
+static int hold_file(void *ctx, const struct file_event *ev, bool *want)
+{
+	struct holder *h = ctx;
+
+	*want = true;
+	return h->fail_at && ++h->files == h->fail_at ? err_set(DR_EFORMAT, "stop here") : 0;
+}
+
+static int hold_content(void *ctx, const struct file_event *ev, const void *d, size_t n)
+{
+	struct holder *h = ctx;
+	int held = walk_hold(ev->pool, d);
+
+	h->pool = ev->pool;
+	h->bytes += n;
+	if (held < 0)
+		return 0;
+	h->in_pool++;
+	if (h->n == 2)
+		holder_drop(h, 0);
+	h->v[h->n].data = d;
+	h->v[h->n].len = n;
+	h->v[h->n].held = held;
+	h->v[h->n].sum = sum_of(d, n);
+	h->n++;
+	h->kept++;
+	return 0;
+}
+
+static int hold_entries_end(void *ctx, size_t index)
+{
+	struct holder *h = ctx;
+
+	h->entries_ends++;
+	while (h->n)
+		holder_drop(h, h->n - 1);
+	return 0;
+}
+
+/* Content kept with walk_hold stays as it was while the walk goes on (with
+ * the fewest buffers, so they are reused), comes back with walk_release,
+ * and entries_end comes once per layer, also when a callback fails. */
+TEST(walk, held_content_outlives_its_callback)
+{
+	struct buf t, file;
+	struct holder h;
+	struct layer l;
+	char diff[DIGEST_STR_LEN];
+	unsigned char *gz;
+	size_t gz_len = 0;
+	int here = 0;
+	struct walk_sink sink = {
+	    .ctx = &h, .file = hold_file, .content = hold_content, .entries_end = hold_entries_end};
+
+	gz = lines_layer(&t, &file, 'f', diff, &gz_len);
+	CHECK(gz != NULL);
+	for (int fail_at = 0; gz && fail_at <= 4; fail_at += 4) {
+		memset(&h, 0, sizeof(h));
+		h.fail_at = fail_at;
+		CHECK_INT(walk_with(&sink, gz, gz_len, diff, &l, WALK_BUFFERS_MIN),
+		          fail_at ? DR_EFORMAT : 0);
+		CHECK_INT(h.entries_ends, 1);
+		CHECK_INT(h.n, 0);
+		CHECK(!h.changed);
+		CHECK(h.kept > 6);
+		CHECK_INT(h.in_pool, h.kept);
+		CHECK_INT(h.bytes, (fail_at ? 3 : 6) * file.len);
+	}
+	CHECK_INT(walk_hold(NULL, &here), -1);
 	free(gz);
 	buf_release(&t);
 	buf_release(&file);
