@@ -47,6 +47,8 @@ static const char scan_usage[] =
     "  --disable-rule ID             drop a rule (repeatable)\n"
     "  --show-secrets                show secret values instead of their redacted form\n"
     "  --max-file-size N             bytes of each file the rules see (64M; K/M/G suffix)\n"
+    "  --threads N                   threads scanning the files of an image (default: one\n"
+    "                                per CPU, at most 8); the results do not depend on it\n"
     "  --intel [CATEGORY=]FILE       threat feed (repeatable): IP/CIDR (FireHOL .ipset/\n"
     "                                .netset), domains or hosts-file lines, URLs, sha256\n"
     "                                file hashes, one a line; CATEGORY (malicious-host,\n"
@@ -79,6 +81,7 @@ struct scan_cli {
 	const char **intel_specs;
 	size_t n_intel;
 	const char *yara_path;
+	int threads;
 };
 
 static const char *opt_value(int argc, char **argv, int *i)
@@ -117,7 +120,7 @@ static int parse_args(struct scan_cli *o, int argc, char **argv, bool *help)
 		    strcmp(a, "--fail-on") && strcmp(a, "--exit-code") &&
 		    strcmp(a, "--ignore-file") && strcmp(a, "--rules") &&
 		    strcmp(a, "--disable-rule") && strcmp(a, "--max-file-size") &&
-		    strcmp(a, "--intel") && strcmp(a, "--yara"))
+		    strcmp(a, "--intel") && strcmp(a, "--yara") && strcmp(a, "--threads"))
 			return err_set(DR_EUSAGE, "unknown option '%s' (see --help)", a);
 		if (!(v = opt_value(argc, argv, &i)))
 			return DR_EUSAGE;
@@ -164,6 +167,13 @@ static int parse_args(struct scan_cli *o, int argc, char **argv, bool *help)
 			o->intel_specs[o->n_intel++] = v;
 		} else if (!strcmp(a, "--yara")) {
 			o->yara_path = v;
+		} else if (!strcmp(a, "--threads")) {
+			uint64_t n;
+
+			if (str_to_u64(v, &n) || !n || n > SCAN_WORKERS_MAX)
+				return err_set(DR_EUSAGE, "--threads takes 1 to %d, not '%s'",
+				               SCAN_WORKERS_MAX, v);
+			o->threads = (int)n;
 		} else if (!strcmp(a, "--max-file-size")) {
 			if (str_to_size(v, &o->max_file_size) || !o->max_file_size)
 				return err_set(DR_EUSAGE,
@@ -368,7 +378,8 @@ int cmd_scan(int argc, char **argv)
 		                       .max_file_size = o.max_file_size,
 		                       .show_secrets = o.show,
 		                       .intel = intel,
-		                       .yara = yara};
+		                       .yara = yara,
+		                       .workers = o.threads};
 
 		for (size_t i = 0; i < o.n_refs; i++)
 			scan_ref(&reps, &n_reps, &alloc_reps, o.refs[i], &o, &so, &ign);

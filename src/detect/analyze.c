@@ -9,26 +9,55 @@
 #include "util/mem.h"
 #include "util/mono.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ANALYZER_REF(name) &analyzer_##name,
 static const struct analyzer_ops *const analyzers[] = {ANALYZER_LIST(ANALYZER_REF)};
 #undef ANALYZER_REF
 #define N_ANALYZERS (sizeof(analyzers) / sizeof(analyzers[0]))
 
+/* How the work is shared.
+ *
+ * The walker (the caller's thread, inside image_walk) reads the tar and
+ * hands each regular file to the scanners: it records the entry in the
+ * image's view (fsview) and the package tools it hints at, then queues the
+ * file's event and its content in batches of consecutive files (jobs).
+ * Content is not copied: each chunk keeps the layer buffer it lies in
+ * (walk_hold) until a scanner is done with it.
+ *
+ * Each scanner thread takes the oldest job not taken, and runs its files
+ * through its own lane: its own engine_scan and analyzer states, the file's
+ * first bytes kept for checksums. What a file leaves behind (its findings,
+ * what its checksums need, a package database) goes into the job's outs.
+ *
+ * Jobs are merged into the image's results strictly in the order the walker
+ * made them, by whichever scanner finishes the oldest one: the findings,
+ * their order and every status are the same whatever the number of threads
+ * and however they run. Image-level work (config and history, layer_begin,
+ * layer_end, image_end) runs on the walker's thread on the main lane while
+ * no job is in flight: a layer's jobs are all merged before its layer_end.
+ *
+ * Memory stays bounded: jobs in flight hold layer buffers (the inflater waits
+ * for them), at most SCAN_JOB_SLOTS jobs exist, outs waiting for their merge
+ * hold at most SCAN_STASH_MAX bytes beyond the oldest job's, and each lane
+ * keeps SCAN_LANE_KEEP bytes of a file, one lane at a time up to
+ * SCAN_HASH_BUFFER. */
+
 /* A file that had findings: where it was and what its content hashes to.
- * A file that fit in the buffer keeps its content until its layer ends and
- * is hashed then only if a package database seen by then lists its path,
- * with the algorithms that database uses: most files with findings are not
- * package files, and their checksums are not needed. */
+ * A file small enough keeps its content until its layer ends and is hashed
+ * then only if a package database seen by then lists its path, with the
+ * algorithms that database uses: most files with findings are not package
+ * files, and their checksums are not needed. */
 struct file_rec {
 	char *path;
 	size_t layer;
 	bool have_sums; /* false: not fully read, or no database lists it */
-	bool held;      /* its content is in the keep buffer at off */
 	struct file_sums sums;
-	size_t off, len;
+	char *held; /* its content, until its layer ends */
+	size_t len;
 };
 
 /* A package database file seen in a layer (parsed at the end if it is still
@@ -41,40 +70,123 @@ struct db_file {
 	size_t len;
 };
 
+/* A regular file as the walker saw it. */
+struct file_item {
+	struct file_event ev;
+	char *path, *raw_path, *link;
+	unsigned algos; /* the checksums a database may list it with (likely_algos) */
+};
+
+enum item_kind { IT_BEGIN, IT_DATA, IT_END };
+
+struct item {
+	enum item_kind kind;
+	struct file_item *file;    /* IT_BEGIN: the scanner takes it */
+	const unsigned char *data; /* IT_DATA */
+	size_t len;
+	int held; /* walk_hold's number, or -1: data is a copy to free */
+	struct walk_pool *pool;
+};
+
+/* What one file leaves for the merge. */
+struct file_out {
+	struct findings found;
+	char *path;
+	size_t layer;
+	bool rec; /* keep a file_rec */
+	bool have_sums;
+	struct file_sums sums;
+	char *content; /* held at the merge if the layer's budget allows */
+	size_t len;
+	unsigned algos; /* else hashed with these */
+	enum pkgdb_kind db_kind;
+	char *db; /* a package database's content */
+	size_t db_len;
+};
+
+/* A batch of consecutive files. */
+struct job {
+	uint64_t seq;
+	struct item *items;
+	size_t n, alloc;
+	size_t shown; /* items a scanner may take */
+	size_t taken; /* items a scanner took */
+	bool open;    /* the walker may add items */
+	bool done;    /* scanned: outs ready for the merge */
+	size_t bytes, unshown_bytes, files;
+	struct file_out *outs;
+	size_t n_outs, alloc_outs;
+	size_t stash; /* bytes of content and databases in outs */
+};
+
+struct scan_run;
+
+/* A lane: one thread's scanning state, and the analyzers' handle. */
 struct scan_ctx {
-	const struct scan_opts *opts;
-	struct image *img;
-	struct findings *out;
+	struct scan_run *run;
 	struct findings pending; /* the current file's findings */
 	struct engine_scan *es;
-	struct fsview *fsv;
 	void *state[N_ANALYZERS];
-	struct scan_stats *stats;
-	uint64_t max_file;
+	pthread_t thread;
+	bool started;
+	struct item *local; /* items taken from the job, processed unlocked */
+	size_t alloc_local;
+	struct job *job;
+	bool failed;
 
 	/* the current regular file */
-	bool in_file;
+	struct file_item *file;
 	uint64_t seen; /* content bytes so far */
-	/* The contents of the layer's flagged files held for settle_recs
-	 * (keep.ptr[0..held)), then the current file's first SCAN_HASH_BUFFER
-	 * bytes (or all of a database). One buffer, reused: no page is mapped
-	 * and zeroed afresh for each file. */
+	/* The current file's first bytes (or all of a database), reused from
+	 * file to file: no page is mapped and zeroed afresh for each file. */
 	struct buf keep;
-	size_t held;
-	bool hashing; /* past the buffer: checksummed as it streams */
+	bool extended; /* holds the shared extension of the keep budget */
+	bool hashing;  /* past the buffer: checksummed as it streams */
 	struct file_hasher hasher;
 	bool incomplete; /* bytes were dropped: no checksum */
 	enum pkgdb_kind db_kind;
+};
 
+struct scan_run {
+	const struct scan_opts *opts;
+	struct image *img;
+	struct findings *out;
+	struct scan_stats *stats;
+	uint64_t max_file;
+
+	/* the walker's */
+	struct fsview *fsv;
+	unsigned hint_algos; /* the checksums the image's package tools use */
+	struct job *cur;     /* the job being filled */
+	size_t copied;       /* bytes of copied content in flight (mu) */
+
+	struct scan_ctx main; /* config, history and image-level callbacks */
+	struct scan_ctx *lanes;
+	size_t n_lanes;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv_job;    /* scanners: a job to take */
+	pthread_cond_t cv_data;   /* the scanner of an open job: more items */
+	pthread_cond_t cv_merged; /* the walker and waiting scanners: a merge */
+	struct job jobs[SCAN_JOB_SLOTS];
+	uint64_t n_made, n_shown, n_taken, n_merged;
+	bool merging, stop;
+	size_t stash;
+	int extension; /* a lane holds the keep extension (atomic) */
+	int failed;    /* the first failure of a scanner */
+	char *failmsg;
+
+	/* the merged results */
 	struct file_rec *recs;
 	size_t n_recs, alloc_recs;
 	struct db_file *dbs;
 	size_t n_dbs, alloc_dbs;
-	size_t first_unhashed; /* recs before this one are settled */
-	unsigned hint_algos;   /* the checksums the image's package tools use */
-	struct pkgdb *seen_db; /* the database files seen so far, parsed */
+	size_t first_unsettled; /* recs before this one are settled */
+	size_t held;            /* bytes of content held by recs */
+	struct pkgdb *seen_db;  /* the database files merged so far, parsed */
 	size_t n_seen_dbs;
 	/* findings to drop when they come out package-shipped */
+	pthread_mutex_t unpk_mu;
 	struct unpackaged {
 		char *rule;
 		char fingerprint[DIGEST_STR_LEN];
@@ -84,15 +196,20 @@ struct scan_ctx {
 
 void scan_report(struct scan_ctx *sc, struct finding *f)
 {
-	findings_add(sc->in_file ? &sc->pending : sc->out, f);
+	/* the main lane reports between files, while no job is in flight */
+	findings_add(sc->file ? &sc->pending : sc->run->out, f);
 }
 
 void scan_report_unpackaged(struct scan_ctx *sc, struct finding *f)
 {
-	XGROW(sc->unpk, sc->alloc_unpk, sc->n_unpk + 1);
-	sc->unpk[sc->n_unpk].rule = xstrdup(f->rule);
-	memcpy(sc->unpk[sc->n_unpk].fingerprint, f->fingerprint, DIGEST_STR_LEN);
-	sc->n_unpk++;
+	struct scan_run *run = sc->run;
+
+	pthread_mutex_lock(&run->unpk_mu);
+	XGROW(run->unpk, run->alloc_unpk, run->n_unpk + 1);
+	run->unpk[run->n_unpk].rule = xstrdup(f->rule);
+	memcpy(run->unpk[run->n_unpk].fingerprint, f->fingerprint, DIGEST_STR_LEN);
+	run->n_unpk++;
+	pthread_mutex_unlock(&run->unpk_mu);
 	scan_report(sc, f);
 }
 
@@ -103,36 +220,452 @@ struct findings *scan_file_findings(struct scan_ctx *sc)
 
 bool scan_show_secrets(const struct scan_ctx *sc)
 {
-	return sc->opts->show_secrets;
+	return sc->run->opts->show_secrets;
 }
 
 const struct intel_set *scan_intel(const struct scan_ctx *sc)
 {
-	return sc->opts->intel;
+	return sc->run->opts->intel;
 }
 
 const struct yara_set *scan_yara(const struct scan_ctx *sc)
 {
-	return sc->opts->yara;
+	return sc->run->opts->yara;
 }
 
-/* ---- the walk sink ------------------------------------------------------- */
+/* ---- a lane: one file at a time ----------------------------------------- */
 
-static int sink_layer_begin(void *ctx, const struct image *img, size_t index)
+static void file_item_free(struct file_item *fi)
 {
-	struct scan_ctx *sc = ctx;
-	int rc = 0;
+	if (!fi)
+		return;
+	free(fi->path);
+	free(fi->raw_path);
+	free(fi->link);
+	free(fi);
+}
 
+/* True when every finding of fs is a documented example or placeholder:
+ * their status does not depend on the package databases, and the file's
+ * checksums are not needed. */
+static bool all_examples(const struct findings *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].status != ST_EXAMPLE)
+			return false;
+	return true;
+}
+
+static int lane_begin(struct scan_ctx *sc, struct file_item *fi)
+{
+	bool want = true;
+	int rc;
+
+	sc->file = fi;
+	sc->seen = 0;
+	sc->keep.len = 0;
+	sc->hashing = false;
+	sc->incomplete = false;
+	sc->db_kind = pkgdb_file_kind(fi->path);
+	rc = engine_file_begin(sc->es, fi->path, fi->ev.layer_digest, (long)fi->ev.layer_index);
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
-		if (analyzers[a]->layer_begin)
-			rc = analyzers[a]->layer_begin(sc->state[a], img, index);
+		if (analyzers[a]->file)
+			rc = analyzers[a]->file(sc->state[a], &fi->ev, &want);
 	return rc;
 }
 
-/* The held bytes from off on (never a null pointer). */
-static const char *kept(const struct scan_ctx *sc, size_t off)
+/* The bytes of the current file this lane may keep: SCAN_LANE_KEEP, and up
+ * to SCAN_HASH_BUFFER for the one lane that holds the extension. */
+static bool keep_fits(struct scan_ctx *sc, size_t need)
 {
-	return sc->keep.ptr ? sc->keep.ptr + off : "";
+	int free_ext = 0;
+
+	if (sc->db_kind != PKGDB_NONE)
+		return need <= SCAN_PKGDB_FILE_MAX;
+	if (need <= SCAN_LANE_KEEP || (sc->extended && need <= SCAN_HASH_BUFFER))
+		return true;
+	if (sc->extended || need > SCAN_HASH_BUFFER)
+		return false;
+	sc->extended = __atomic_compare_exchange_n(&sc->run->extension, &free_ext, 1, false,
+	                                           __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	return sc->extended;
+}
+
+static void drop_extension(struct scan_ctx *sc)
+{
+	if (sc->extended)
+		__atomic_store_n(&sc->run->extension, 0, __ATOMIC_RELEASE);
+	sc->extended = false;
+}
+
+static int lane_content(struct scan_ctx *sc, const unsigned char *data, size_t len)
+{
+	struct file_item *fi = sc->file;
+	uint64_t max_file = sc->run->max_file;
+	int rc = 0;
+
+	if (sc->seen < max_file) {
+		size_t n = max_file - sc->seen < len ? (size_t)(max_file - sc->seen) : len;
+
+		if ((rc = engine_file_data(sc->es, data, n)))
+			return rc;
+	}
+	sc->seen += len;
+	if (sc->hashing) {
+		file_hasher_update(&sc->hasher, data, len);
+	} else if (keep_fits(sc, sc->keep.len + len)) {
+		buf_add(&sc->keep, data, len);
+	} else if (sc->db_kind != PKGDB_NONE) {
+		sc->incomplete = true; /* an oversized database is not read */
+	} else {
+		/* too big to hold: checksummed as it streams, in case */
+		file_hasher_init(&sc->hasher, fi->algos);
+		file_hasher_update(&sc->hasher, sc->keep.ptr ? sc->keep.ptr : "", sc->keep.len);
+		file_hasher_update(&sc->hasher, data, len);
+		sc->keep.len = 0;
+		sc->hashing = true;
+		drop_extension(sc);
+	}
+	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
+		if (analyzers[a]->content)
+			rc = analyzers[a]->content(sc->state[a], &fi->ev, data, len);
+	return rc;
+}
+
+static char *copy_bytes(const char *p, size_t n)
+{
+	char *c = xmalloc(n + 1);
+
+	if (n)
+		memcpy(c, p, n);
+	c[n] = '\0';
+	return c;
+}
+
+/* Leaves what the merge needs of the file just ended in the job's outs: its
+ * findings; for a file with findings that are not all examples, its
+ * checksums or its content; a package database's content. */
+static void lane_leave(struct scan_ctx *sc)
+{
+	struct file_item *fi = sc->file;
+	bool rec = sc->pending.n && !all_examples(&sc->pending);
+	bool db = sc->db_kind != PKGDB_NONE && !sc->incomplete;
+	const char *kept = sc->keep.ptr ? sc->keep.ptr : "";
+	struct job *job = sc->job;
+	struct file_out *o;
+
+	if (!sc->pending.n && !db)
+		return;
+	XGROW(job->outs, job->alloc_outs, job->n_outs + 1);
+	o = &job->outs[job->n_outs++];
+	memset(o, 0, sizeof(*o));
+	o->found = sc->pending;
+	memset(&sc->pending, 0, sizeof(sc->pending));
+	o->path = xstrdup(fi->path);
+	o->layer = fi->ev.layer_index;
+	o->rec = rec;
+	o->algos = fi->algos;
+	if (rec && sc->hashing) {
+		file_hasher_final(&sc->hasher, &o->sums);
+		sc->hashing = false;
+		o->have_sums = true;
+	} else if (rec && !sc->incomplete && !db && sc->keep.len <= SCAN_RETAIN_MAX) {
+		o->content = copy_bytes(kept, sc->keep.len);
+		o->len = sc->keep.len;
+	} else if (rec && !sc->incomplete) {
+		file_sums_compute(&o->sums, fi->algos, kept, sc->keep.len);
+		o->have_sums = true;
+	}
+	if (db) {
+		o->db_kind = sc->db_kind;
+		o->db = copy_bytes(kept, sc->keep.len);
+		o->db_len = sc->keep.len;
+	}
+	job->stash += o->len + o->db_len;
+}
+
+/* Drops the current file of a lane that stopped scanning. */
+static void lane_abandon(struct scan_ctx *sc)
+{
+	if (sc->hashing)
+		file_hasher_release(&sc->hasher);
+	sc->hashing = false;
+	drop_extension(sc);
+	file_item_free(sc->file);
+	sc->file = NULL;
+}
+
+static int lane_end(struct scan_ctx *sc)
+{
+	int rc = engine_file_end(sc->es);
+
+	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
+		if (analyzers[a]->file_end)
+			rc = analyzers[a]->file_end(sc->state[a], &sc->file->ev);
+	if (!rc)
+		lane_leave(sc);
+	lane_abandon(sc);
+	return rc;
+}
+
+/* ---- the scanners -------------------------------------------------------- */
+
+static struct job *job_at(struct scan_run *run, uint64_t seq)
+{
+	return &run->jobs[seq % SCAN_JOB_SLOTS];
+}
+
+static void job_reset(struct job *job)
+{
+	for (size_t i = 0; i < job->n_outs; i++) {
+		findings_release(&job->outs[i].found);
+		free(job->outs[i].path);
+		free(job->outs[i].content);
+		free(job->outs[i].db);
+	}
+	job->n_outs = 0;
+	job->n = job->shown = job->taken = 0;
+	job->open = job->done = false;
+	job->bytes = job->unshown_bytes = job->files = job->stash = 0;
+}
+
+/* Gives back what an item holds. */
+static void item_release(struct scan_run *run, struct item *it)
+{
+	if (it->kind == IT_BEGIN) {
+		file_item_free(it->file);
+	} else if (it->kind == IT_DATA) {
+		if (it->held >= 0) {
+			walk_release(it->pool, it->held);
+		} else {
+			free((void *)it->data);
+			pthread_mutex_lock(&run->mu);
+			run->copied -= it->len;
+			pthread_cond_broadcast(&run->cv_merged);
+			pthread_mutex_unlock(&run->mu);
+		}
+	}
+}
+
+/* Records the first failure of a scanner: the walker stops at its next
+ * callback and the scan fails with this message. */
+static void lane_fail(struct scan_ctx *sc, int rc)
+{
+	struct scan_run *run = sc->run;
+
+	sc->failed = true;
+	pthread_mutex_lock(&run->mu);
+	if (!run->failed) {
+		run->failed = rc;
+		run->failmsg = xstrdup(err_msg());
+	}
+	pthread_mutex_unlock(&run->mu);
+}
+
+static void lane_run(struct scan_ctx *sc, struct item *it)
+{
+	int rc = 0;
+
+	if (sc->failed || __atomic_load_n(&sc->run->failed, __ATOMIC_RELAXED)) {
+		/* the scan failed: items are only given back */
+		sc->failed = true;
+		if (it->kind == IT_END)
+			lane_abandon(sc);
+		item_release(sc->run, it);
+		return;
+	}
+	switch (it->kind) {
+	case IT_BEGIN:
+		rc = lane_begin(sc, it->file); /* the lane owns the file from here */
+		break;
+	case IT_DATA:
+		rc = lane_content(sc, it->data, it->len);
+		item_release(sc->run, it);
+		break;
+	case IT_END:
+		rc = lane_end(sc);
+		break;
+	}
+	if (rc)
+		lane_fail(sc, rc);
+}
+
+/* Merges job into the image's results (only the merging thread touches
+ * them while jobs are in flight). */
+static void merge_job(struct scan_run *run, struct job *job)
+{
+	for (size_t i = 0; i < job->n_outs && !run->failed; i++) {
+		struct file_out *o = &job->outs[i];
+
+		if (o->rec) {
+			struct file_rec *r;
+
+			XGROW(run->recs, run->alloc_recs, run->n_recs + 1);
+			r = &run->recs[run->n_recs++];
+			memset(r, 0, sizeof(*r));
+			r->path = xstrdup(o->path);
+			r->layer = o->layer;
+			r->have_sums = o->have_sums;
+			r->sums = o->sums;
+			if (o->content && run->held + o->len <= SCAN_RETAIN_MAX) {
+				r->held = o->content;
+				r->len = o->len;
+				run->held += o->len;
+				o->content = NULL;
+			} else if (o->content) {
+				file_sums_compute(&r->sums, o->algos, o->content, o->len);
+				r->have_sums = true;
+			}
+		}
+		for (size_t k = 0; k < o->found.n; k++)
+			findings_add(run->out, &o->found.v[k]);
+		o->found.n = 0;
+		if (o->db) {
+			struct db_file *d;
+
+			XGROW(run->dbs, run->alloc_dbs, run->n_dbs + 1);
+			d = &run->dbs[run->n_dbs++];
+			d->path = xstrdup(o->path);
+			d->layer = o->layer;
+			d->kind = o->db_kind;
+			d->data = o->db;
+			d->len = o->db_len;
+			o->db = NULL;
+		}
+	}
+}
+
+/* Merges the finished jobs at the head of the order, unless another thread
+ * is merging (it will take them). Called and returns with mu held. */
+static void merge_ready(struct scan_run *run)
+{
+	while (!run->merging && run->n_merged < run->n_taken) {
+		struct job *job = job_at(run, run->n_merged);
+
+		if (!job->done)
+			break;
+		run->merging = true;
+		pthread_mutex_unlock(&run->mu);
+		merge_job(run, job);
+		pthread_mutex_lock(&run->mu);
+		run->stash -= job->stash;
+		job_reset(job);
+		run->n_merged++;
+		run->merging = false;
+		pthread_cond_broadcast(&run->cv_merged);
+	}
+}
+
+/* Scans one job: its items as the walker shows them, until it is closed and
+ * all are taken. Called and returns with mu held. */
+static void scan_job(struct scan_ctx *sc, struct job *job)
+{
+	struct scan_run *run = sc->run;
+
+	sc->job = job;
+	for (;;) {
+		size_t n;
+
+		while (job->taken == job->shown && job->open)
+			pthread_cond_wait(&run->cv_data, &run->mu);
+		if (job->taken == job->shown)
+			break;
+		n = job->shown - job->taken;
+		XGROW(sc->local, sc->alloc_local, n);
+		memcpy(sc->local, job->items + job->taken, n * sizeof(*sc->local));
+		job->taken += n;
+		pthread_mutex_unlock(&run->mu);
+		for (size_t i = 0; i < n; i++)
+			lane_run(sc, &sc->local[i]);
+		pthread_mutex_lock(&run->mu);
+	}
+	/* outs wait for the merge within the stash budget (the oldest job
+	 * never waits, so the merge always moves on) */
+	while (job->seq != run->n_merged && run->stash + job->stash > SCAN_STASH_MAX)
+		pthread_cond_wait(&run->cv_merged, &run->mu);
+	run->stash += job->stash;
+	job->done = true;
+	sc->job = NULL;
+	merge_ready(run);
+}
+
+static void *scanner_main(void *arg)
+{
+	struct scan_ctx *sc = arg;
+	struct scan_run *run = sc->run;
+
+	pthread_mutex_lock(&run->mu);
+	for (;;) {
+		while (!run->stop && run->n_taken == run->n_shown)
+			pthread_cond_wait(&run->cv_job, &run->mu);
+		if (run->stop)
+			break;
+		scan_job(sc, job_at(run, run->n_taken++));
+	}
+	pthread_mutex_unlock(&run->mu);
+	return NULL;
+}
+
+/* ---- the walker's side --------------------------------------------------- */
+
+/* Lets the scanners see the items of the current job so far. With mu. */
+static void show_job(struct scan_run *run, struct job *job)
+{
+	if (job->seq == run->n_shown) {
+		run->n_shown++;
+		pthread_cond_signal(&run->cv_job);
+	}
+	job->shown = job->n;
+	job->unshown_bytes = 0;
+	pthread_cond_broadcast(&run->cv_data);
+}
+
+static void close_job(struct scan_run *run)
+{
+	if (!run->cur)
+		return;
+	pthread_mutex_lock(&run->mu);
+	run->cur->open = false;
+	show_job(run, run->cur);
+	pthread_mutex_unlock(&run->mu);
+	run->cur = NULL;
+}
+
+/* Adds an item to the current job, starting one when there is none. A job
+ * is shown to the scanners when it closes, and as it goes once it holds a
+ * buffer's worth of content (a large file streams through). */
+static void push_item(struct scan_run *run, const struct item *it)
+{
+	struct job *job;
+
+	pthread_mutex_lock(&run->mu);
+	if (!(job = run->cur)) {
+		while (run->n_made - run->n_merged >= SCAN_JOB_SLOTS)
+			pthread_cond_wait(&run->cv_merged, &run->mu);
+		job = run->cur = job_at(run, run->n_made);
+		job->seq = run->n_made++;
+		job->open = true;
+	}
+	XGROW(job->items, job->alloc, job->n + 1);
+	job->items[job->n++] = *it;
+	job->bytes += it->len;
+	job->unshown_bytes += it->len;
+	if (job->unshown_bytes >= SCAN_JOB_SHOW)
+		show_job(run, job);
+	pthread_mutex_unlock(&run->mu);
+}
+
+/* The failure a scanner recorded, set as this thread's error; 0 if none. */
+static int run_failure(struct scan_run *run)
+{
+	int rc;
+
+	if (!__atomic_load_n(&run->failed, __ATOMIC_RELAXED))
+		return 0;
+	pthread_mutex_lock(&run->mu);
+	rc = run->failed;
+	pthread_mutex_unlock(&run->mu);
+	return rc ? err_set(rc, "%s", run->failmsg) : 0;
 }
 
 /* The checksums of the package tool whose files path belongs to, if any. */
@@ -149,197 +682,139 @@ static unsigned tool_algos(const char *path)
  * of the layer are read: those of the package tools and databases the image
  * showed so far, sha256 in Python package directories; all when none was
  * seen. */
-static unsigned likely_algos(const struct scan_ctx *sc, const char *path)
+static unsigned likely_algos(const struct scan_run *run, const char *path)
 {
-	unsigned algos = sc->hint_algos;
+	unsigned algos = run->hint_algos;
 
 	if (strstr(path, "-packages/"))
 		algos |= SUM_SHA256;
 	return algos ? algos : SUM_ALL;
 }
 
+static int sink_layer_begin(void *ctx, const struct image *img, size_t index)
+{
+	struct scan_run *run = ctx;
+	int rc = 0;
+
+	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
+		if (analyzers[a]->layer_begin)
+			rc = analyzers[a]->layer_begin(run->main.state[a], img, index);
+	return rc;
+}
+
 static int sink_file(void *ctx, const struct file_event *ev, bool *want)
 {
-	struct scan_ctx *sc = ctx;
+	struct scan_run *run = ctx;
 	enum fsview_op op = ev->whiteout         ? FSV_WHITEOUT
 	                    : ev->opaque         ? FSV_OPAQUE
 	                    : ev->type == FT_DIR ? FSV_WRITE_DIR
 	                                         : FSV_WRITE_FILE;
-	int rc = 0;
+	struct file_item *fi;
 
-	fsview_record(sc->fsv, ev->layer_index, ev->path, op);
-	sc->hint_algos |= tool_algos(ev->path);
-	if (ev->type == FT_REG && !ev->whiteout && !ev->opaque) {
-		sc->stats->files++;
-		sc->in_file = true;
-		sc->seen = 0;
-		sc->keep.len = sc->held;
-		sc->hashing = false;
-		sc->incomplete = false;
-		sc->db_kind = pkgdb_file_kind(ev->path);
-		if (ev->size > sc->max_file)
-			sc->stats->truncated++;
-		*want = true;
-		rc = engine_file_begin(sc->es, ev->path, ev->layer_digest, (long)ev->layer_index);
-	}
-	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
-		if (analyzers[a]->file)
-			rc = analyzers[a]->file(sc->state[a], ev, want);
-	return rc;
+	fsview_record(run->fsv, ev->layer_index, ev->path, op);
+	run->hint_algos |= tool_algos(ev->path);
+	if (ev->type != FT_REG || ev->whiteout || ev->opaque)
+		return 0;
+	run->hint_algos |= pkgdb_kind_algos(pkgdb_file_kind(ev->path));
+	run->stats->files++;
+	if (ev->size > run->max_file)
+		run->stats->truncated++;
+	*want = true;
+	fi = xcalloc(1, sizeof(*fi));
+	fi->ev = *ev;
+	fi->path = xstrdup(ev->path);
+	fi->raw_path = xstrdup(ev->raw_path);
+	fi->link = ev->link_target ? xstrdup(ev->link_target) : NULL;
+	fi->ev.path = fi->path;
+	fi->ev.raw_path = fi->raw_path;
+	fi->ev.link_target = fi->link;
+	fi->algos = likely_algos(run, ev->path);
+	push_item(run, &(struct item){.kind = IT_BEGIN, .file = fi});
+	return run_failure(run);
 }
 
 static int sink_content(void *ctx, const struct file_event *ev, const void *data, size_t len)
 {
-	struct scan_ctx *sc = ctx;
-	int rc = 0;
+	struct scan_run *run = ctx;
+	struct item it = {.kind = IT_DATA, .data = data, .len = len, .pool = ev->pool};
 
-	if (!sc->in_file)
-		goto analyzers;
-	if (sc->seen < sc->max_file) {
-		size_t n = sc->max_file - sc->seen < len ? (size_t)(sc->max_file - sc->seen) : len;
-
-		if ((rc = engine_file_data(sc->es, data, n)))
-			return rc;
+	if ((it.held = walk_hold(ev->pool, data)) < 0) {
+		/* not in a layer buffer: copied, within a budget */
+		pthread_mutex_lock(&run->mu);
+		while (run->copied && run->copied + len > SCAN_COPY_MAX) {
+			if (run->cur)
+				show_job(run, run->cur); /* the copies may all be in it */
+			pthread_cond_wait(&run->cv_merged, &run->mu);
+		}
+		run->copied += len;
+		pthread_mutex_unlock(&run->mu);
+		it.data = (const unsigned char *)copy_bytes(data, len);
 	}
-	sc->seen += len;
-	if (sc->hashing) {
-		file_hasher_update(&sc->hasher, data, len);
-	} else if (sc->keep.len - sc->held + len <=
-	           (sc->db_kind != PKGDB_NONE ? SCAN_PKGDB_FILE_MAX : SCAN_HASH_BUFFER)) {
-		buf_add(&sc->keep, data, len);
-	} else if (sc->db_kind != PKGDB_NONE) {
-		sc->incomplete = true; /* an oversized database is not read */
-	} else {
-		/* too big to hold: checksummed as it streams, in case */
-		file_hasher_init(&sc->hasher, likely_algos(sc, ev->path));
-		file_hasher_update(&sc->hasher, kept(sc, sc->held), sc->keep.len - sc->held);
-		file_hasher_update(&sc->hasher, data, len);
-		sc->keep.len = sc->held;
-		sc->hashing = true;
-	}
-analyzers:
-	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
-		if (analyzers[a]->content)
-			rc = analyzers[a]->content(sc->state[a], ev, data, len);
-	return rc;
-}
-
-static void keep_db_file(struct scan_ctx *sc, const struct file_event *ev)
-{
-	struct db_file *d;
-
-	XGROW(sc->dbs, sc->alloc_dbs, sc->n_dbs + 1);
-	d = &sc->dbs[sc->n_dbs++];
-	d->path = xstrdup(ev->path);
-	d->layer = ev->layer_index;
-	d->kind = sc->db_kind;
-	sc->hint_algos |= pkgdb_kind_algos(d->kind);
-	d->len = sc->keep.len - sc->held;
-	d->data = xmalloc(d->len + 1);
-	memcpy(d->data, kept(sc, sc->held), d->len);
-	d->data[d->len] = '\0';
-	sc->keep.len = sc->held;
-}
-
-/* True when every finding of fs is a documented example or placeholder:
- * their status does not depend on the package databases, and the file's
- * checksums are not needed. */
-static bool all_examples(const struct findings *fs)
-{
-	for (size_t i = 0; i < fs->n; i++)
-		if (fs->v[i].status != ST_EXAMPLE)
-			return false;
-	return true;
-}
-
-/* Records a file with findings: its checksums, or its content until its
- * layer ends (settle_recs). */
-static void keep_rec(struct scan_ctx *sc, const struct file_event *ev)
-{
-	struct file_rec *r;
-	size_t len = sc->keep.len - sc->held;
-
-	XGROW(sc->recs, sc->alloc_recs, sc->n_recs + 1);
-	r = &sc->recs[sc->n_recs++];
-	r->path = xstrdup(ev->path);
-	r->layer = ev->layer_index;
-	r->have_sums = !sc->incomplete;
-	r->held = false;
-	r->off = r->len = 0;
-	if (sc->hashing) {
-		file_hasher_final(&sc->hasher, &r->sums);
-	} else if (r->have_sums && sc->db_kind == PKGDB_NONE && sc->keep.len <= SCAN_RETAIN_MAX) {
-		r->held = true;
-		r->off = sc->held;
-		r->len = len;
-		sc->held = sc->keep.len;
-		r->have_sums = false;
-	} else if (r->have_sums) {
-		file_sums_compute(&r->sums, likely_algos(sc, ev->path), kept(sc, sc->held), len);
-	}
-	sc->hashing = false;
+	push_item(run, &it);
+	return 0;
 }
 
 static int sink_file_end(void *ctx, const struct file_event *ev)
 {
-	struct scan_ctx *sc = ctx;
-	int rc = 0;
+	struct scan_run *run = ctx;
 
-	if (sc->in_file)
-		rc = engine_file_end(sc->es);
-	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
-		if (analyzers[a]->file_end)
-			rc = analyzers[a]->file_end(sc->state[a], ev);
-	if (!sc->in_file)
-		return rc;
-	if (sc->pending.n && !all_examples(&sc->pending))
-		keep_rec(sc, ev);
-	for (size_t i = 0; i < sc->pending.n; i++)
-		findings_add(sc->out, &sc->pending.v[i]);
-	sc->pending.n = 0;
-	if (sc->hashing) {
-		file_hasher_release(&sc->hasher);
-		sc->hashing = false;
-	}
-	if (sc->db_kind != PKGDB_NONE && !sc->incomplete)
-		keep_db_file(sc, ev);
-	sc->in_file = false;
-	return rc;
+	if (ev->type != FT_REG || ev->whiteout || ev->opaque)
+		return 0;
+	push_item(run, &(struct item){.kind = IT_END});
+	if (++run->cur->files >= SCAN_JOB_FILES || run->cur->bytes >= SCAN_JOB_BYTES)
+		close_job(run);
+	return 0;
+}
+
+/* Waits for every job of the layer to be merged (their layer buffers are
+ * then all given back). */
+static int sink_entries_end(void *ctx, size_t index)
+{
+	struct scan_run *run = ctx;
+
+	(void)index;
+	close_job(run);
+	pthread_mutex_lock(&run->mu);
+	while (run->n_merged < run->n_made || run->merging)
+		pthread_cond_wait(&run->cv_merged, &run->mu);
+	pthread_mutex_unlock(&run->mu);
+	return run_failure(run);
 }
 
 /* Settles the files kept since the last layer end: hashed when a database
  * seen so far lists their path, else left without checksums. */
-static void settle_recs(struct scan_ctx *sc)
+static void settle_recs(struct scan_run *run)
 {
-	for (; sc->n_seen_dbs < sc->n_dbs; sc->n_seen_dbs++) {
-		const struct db_file *d = &sc->dbs[sc->n_seen_dbs];
+	for (; run->n_seen_dbs < run->n_dbs; run->n_seen_dbs++) {
+		const struct db_file *d = &run->dbs[run->n_seen_dbs];
 
-		pkgdb_parse(sc->seen_db, d->kind, d->path, d->data, d->len);
+		pkgdb_parse(run->seen_db, d->kind, d->path, d->data, d->len);
 	}
-	for (; sc->first_unhashed < sc->n_recs; sc->first_unhashed++) {
-		struct file_rec *r = &sc->recs[sc->first_unhashed];
+	for (; run->first_unsettled < run->n_recs; run->first_unsettled++) {
+		struct file_rec *r = &run->recs[run->first_unsettled];
 		unsigned algos;
 
 		if (!r->held)
 			continue;
-		if ((algos = pkgdb_algos(sc->seen_db, r->path))) {
-			file_sums_compute(&r->sums, algos, kept(sc, r->off), r->len);
+		if ((algos = pkgdb_algos(run->seen_db, r->path))) {
+			file_sums_compute(&r->sums, algos, r->held, r->len);
 			r->have_sums = true;
 		}
-		r->held = false;
+		free(r->held);
+		r->held = NULL;
 	}
-	sc->held = sc->keep.len = 0;
+	run->held = 0;
 }
 
 static int sink_layer_end(void *ctx, const struct image *img, size_t index)
 {
-	struct scan_ctx *sc = ctx;
+	struct scan_run *run = ctx;
 	int rc = 0;
 
-	settle_recs(sc);
+	settle_recs(run);
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
 		if (analyzers[a]->layer_end)
-			rc = analyzers[a]->layer_end(sc->state[a], img, index);
+			rc = analyzers[a]->layer_end(run->main.state[a], img, index);
 	return rc;
 }
 
@@ -354,10 +829,10 @@ static void join_strv(struct buf *b, const struct strv *v)
 	}
 }
 
-static int scan_config(struct scan_ctx *sc)
+static int scan_config(struct scan_run *run)
 {
-	const struct image_config *c = &sc->img->config;
-	struct engine_scan *es = sc->es;
+	const struct image_config *c = &run->img->config;
+	struct engine_scan *es = run->main.es;
 	struct buf s = BUF_INIT;
 	char field[160];
 	int rc = 0;
@@ -395,8 +870,9 @@ static int scan_config(struct scan_ctx *sc)
 	for (size_t i = 0; i < c->n_history; i++) {
 		const struct history_entry *h = &c->history[i];
 		long li = h->layer;
-		const char *layer =
-		    li >= 0 && (size_t)li < sc->img->n_layers ? sc->img->layers[li].diff_id : NULL;
+		const char *layer = li >= 0 && (size_t)li < run->img->n_layers
+		                        ? run->img->layers[li].diff_id
+		                        : NULL;
 
 		if (!h->created_by || !h->created_by[0])
 			continue;
@@ -410,15 +886,15 @@ done:
 	return rc;
 }
 
-static void scan_name(struct scan_ctx *sc)
+static void scan_name(struct scan_run *run)
 {
-	const struct image_ref *ref = &sc->img->src->ref;
+	const struct image_ref *ref = &run->img->src->ref;
 	const char *slash;
 	struct typosquat_hit hit;
 	struct finding f;
 	char ns[256];
 
-	if (!sc->opts->typosquat || ref->transport != REF_DOCKER || !ref->repository)
+	if (!run->opts->typosquat || ref->transport != REF_DOCKER || !ref->repository)
 		return;
 	slash = strrchr(ref->repository, '/');
 	if (slash && (size_t)(slash - ref->repository) >= sizeof(ns))
@@ -429,67 +905,67 @@ static void scan_name(struct scan_ctx *sc)
 	} else {
 		ns[0] = '\0';
 	}
-	if (typosquat_check(sc->opts->typosquat, ns, slash ? slash + 1 : ref->repository, &hit) !=
+	if (typosquat_check(run->opts->typosquat, ns, slash ? slash + 1 : ref->repository, &hit) !=
 	    1) {
 		err_clear();
 		return;
 	}
 	typosquat_finding(&f, &hit, ref->repository);
-	findings_add(sc->out, &f);
+	findings_add(run->out, &f);
 }
 
 /* ---- resolving statuses -------------------------------------------------- */
 
-static const struct file_rec *find_rec(const struct scan_ctx *sc, size_t layer, const char *path)
+static const struct file_rec *find_rec(const struct scan_run *run, size_t layer, const char *path)
 {
-	for (size_t i = sc->n_recs; i-- > 0;)
-		if (sc->recs[i].layer == layer && !strcmp(sc->recs[i].path, path))
-			return &sc->recs[i];
+	for (size_t i = run->n_recs; i-- > 0;)
+		if (run->recs[i].layer == layer && !strcmp(run->recs[i].path, path))
+			return &run->recs[i];
 	return NULL;
 }
 
-static size_t read_pkgdbs(struct scan_ctx *sc, struct pkgdb *db)
+static size_t read_pkgdbs(struct scan_run *run, struct pkgdb *db)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < sc->n_dbs; i++) {
-		const struct db_file *d = &sc->dbs[i];
+	for (size_t i = 0; i < run->n_dbs; i++) {
+		const struct db_file *d = &run->dbs[i];
 
-		if (!fsview_removed(sc->fsv, d->layer, d->path))
+		if (!fsview_removed(run->fsv, d->layer, d->path))
 			n += pkgdb_parse(db, d->kind, d->path, d->data, d->len);
 	}
 	return n;
 }
 
-static enum finding_status location_status(const struct scan_ctx *sc, const struct pkgdb *db,
+static enum finding_status location_status(const struct scan_run *run, const struct pkgdb *db,
                                            const struct location *l)
 {
 	const struct file_rec *r;
 
 	if (l->source != LOC_FILE || !l->path || l->layer_index < 0)
 		return ST_ACTIVE;
-	r = find_rec(sc, (size_t)l->layer_index, l->path);
+	r = find_rec(run, (size_t)l->layer_index, l->path);
 	if (r && r->have_sums && pkgdb_vouches(db, l->path, &r->sums))
 		return ST_PACKAGE_SHIPPED;
-	if (fsview_removed(sc->fsv, (size_t)l->layer_index, l->path))
+	if (fsview_removed(run->fsv, (size_t)l->layer_index, l->path))
 		return ST_REMOVED;
 	return ST_ACTIVE;
 }
 
-static void resolve_statuses(struct scan_ctx *sc, size_t first)
+static void resolve_statuses(struct scan_run *run, size_t first)
 {
 	struct pkgdb *db = pkgdb_new();
 
-	sc->stats->pkgdb_entries = read_pkgdbs(sc, db);
-	for (size_t i = first; i < sc->out->n; i++) {
-		struct finding *f = &sc->out->v[i];
+	run->stats->pkgdb_entries = read_pkgdbs(run, db);
+	for (size_t i = first; i < run->out->n; i++) {
+		struct finding *f = &run->out->v[i];
 		enum finding_status st = ST_PACKAGE_SHIPPED;
 		bool any_file = false;
 
 		if (f->status == ST_EXAMPLE)
 			continue;
 		for (size_t k = 0; k < f->n_locs; k++) {
-			enum finding_status ls = location_status(sc, db, &f->locs[k]);
+			enum finding_status ls = location_status(run, db, &f->locs[k]);
 
 			any_file = any_file || f->locs[k].source == LOC_FILE;
 			/* active beats removed beats package-shipped */
@@ -500,29 +976,117 @@ static void resolve_statuses(struct scan_ctx *sc, size_t first)
 			f->status = st;
 	}
 	pkgdb_free(db);
-	for (size_t i = first; i < sc->out->n;) {
-		struct finding *f = &sc->out->v[i];
+	for (size_t i = first; i < run->out->n;) {
+		struct finding *f = &run->out->v[i];
 		bool drop = false;
 
-		for (size_t k = 0; k < sc->n_unpk && f->status == ST_PACKAGE_SHIPPED && !drop; k++)
-			drop = !strcmp(sc->unpk[k].rule, f->rule) &&
-			       !strcmp(sc->unpk[k].fingerprint, f->fingerprint);
+		for (size_t k = 0; k < run->n_unpk && f->status == ST_PACKAGE_SHIPPED && !drop; k++)
+			drop = !strcmp(run->unpk[k].rule, f->rule) &&
+			       !strcmp(run->unpk[k].fingerprint, f->fingerprint);
 		if (!drop) {
 			i++;
 			continue;
 		}
 		finding_release(f);
-		memmove(f, f + 1, (sc->out->n - i - 1) * sizeof(*f));
-		sc->out->n--;
+		memmove(f, f + 1, (run->out->n - i - 1) * sizeof(*f));
+		run->out->n--;
 	}
 }
 
 /* ---- the scan ------------------------------------------------------------ */
 
+static int scanner_count(const struct scan_opts *opts)
+{
+	long n = opts->workers;
+
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > SCAN_WORKERS_MAX ? SCAN_WORKERS_MAX : (int)n;
+}
+
+static int lane_init(struct scan_ctx *sc, struct scan_run *run)
+{
+	int rc;
+
+	sc->run = run;
+	if ((rc = engine_scan_new(&sc->es, run->opts->engine, &sc->pending)))
+		return rc;
+	for (size_t a = 0; a < N_ANALYZERS; a++)
+		if (analyzers[a]->init && (rc = analyzers[a]->init(&sc->state[a], sc)))
+			return rc;
+	return 0;
+}
+
+static void lane_release(struct scan_ctx *sc)
+{
+	if (!sc->run)
+		return;
+	lane_abandon(sc);
+	for (size_t a = 0; a < N_ANALYZERS; a++)
+		if (analyzers[a]->free)
+			analyzers[a]->free(sc->state[a]);
+	engine_scan_free(sc->es);
+	findings_release(&sc->pending);
+	buf_release(&sc->keep);
+	free(sc->local);
+}
+
+static void stop_scanners(struct scan_run *run)
+{
+	pthread_mutex_lock(&run->mu);
+	run->stop = true;
+	pthread_cond_broadcast(&run->cv_job);
+	pthread_mutex_unlock(&run->mu);
+	for (size_t i = 0; i < run->n_lanes; i++)
+		if (run->lanes[i].started)
+			pthread_join(run->lanes[i].thread, NULL);
+	for (size_t i = 0; i < run->n_lanes; i++)
+		run->lanes[i].started = false;
+}
+
+static void run_release(struct scan_run *run)
+{
+	stop_scanners(run);
+	for (size_t i = 0; i < run->n_lanes; i++)
+		lane_release(&run->lanes[i]);
+	free(run->lanes);
+	lane_release(&run->main);
+	for (size_t i = 0; i < SCAN_JOB_SLOTS; i++) {
+		for (size_t k = run->jobs[i].taken; k < run->jobs[i].n; k++)
+			item_release(run, &run->jobs[i].items[k]);
+		job_reset(&run->jobs[i]);
+		free(run->jobs[i].items);
+		free(run->jobs[i].outs);
+	}
+	fsview_free(run->fsv);
+	for (size_t i = 0; i < run->n_recs; i++) {
+		free(run->recs[i].path);
+		free(run->recs[i].held);
+	}
+	free(run->recs);
+	pkgdb_free(run->seen_db);
+	for (size_t i = 0; i < run->n_dbs; i++) {
+		free(run->dbs[i].path);
+		free(run->dbs[i].data);
+	}
+	free(run->dbs);
+	for (size_t i = 0; i < run->n_unpk; i++)
+		free(run->unpk[i].rule);
+	free(run->unpk);
+	free(run->failmsg);
+	pthread_mutex_destroy(&run->mu);
+	pthread_mutex_destroy(&run->unpk_mu);
+	pthread_cond_destroy(&run->cv_job);
+	pthread_cond_destroy(&run->cv_data);
+	pthread_cond_destroy(&run->cv_merged);
+}
+
 int scan_image(struct findings *out, struct scan_stats *stats, struct image *img,
                const struct scan_opts *opts)
 {
-	struct scan_ctx sc = {0};
+	struct scan_run run = {0};
 	struct walk_sink sink = {0};
 	struct walk_opts wo = {0};
 	size_t first = out->n;
@@ -530,31 +1094,46 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 	int rc;
 
 	memset(stats, 0, sizeof(*stats));
-	sc.opts = opts;
-	sc.img = img;
-	sc.out = out;
-	sc.stats = stats;
-	sc.max_file = opts->max_file_size ? opts->max_file_size : SCAN_MAX_FILE_SIZE_DEFAULT;
-	sc.fsv = fsview_new();
-	sc.seen_db = pkgdb_new();
-	if ((rc = engine_scan_new(&sc.es, opts->engine, &sc.pending)))
+	run.opts = opts;
+	run.img = img;
+	run.out = out;
+	run.stats = stats;
+	run.max_file = opts->max_file_size ? opts->max_file_size : SCAN_MAX_FILE_SIZE_DEFAULT;
+	run.fsv = fsview_new();
+	run.seen_db = pkgdb_new();
+	pthread_mutex_init(&run.mu, NULL);
+	pthread_mutex_init(&run.unpk_mu, NULL);
+	pthread_cond_init(&run.cv_job, NULL);
+	pthread_cond_init(&run.cv_data, NULL);
+	pthread_cond_init(&run.cv_merged, NULL);
+	run.n_lanes = (size_t)scanner_count(opts);
+	run.lanes = xcalloc(run.n_lanes, sizeof(*run.lanes));
+	if ((rc = lane_init(&run.main, &run)))
 		goto done;
-	for (size_t a = 0; a < N_ANALYZERS; a++)
-		if (analyzers[a]->init && (rc = analyzers[a]->init(&sc.state[a], &sc)))
+	for (size_t i = 0; i < run.n_lanes; i++)
+		if ((rc = lane_init(&run.lanes[i], &run)))
 			goto done;
 	/* config and history findings go straight to the image's set */
-	if ((rc = scan_config(&sc)))
+	if ((rc = scan_config(&run)))
 		goto done;
-	for (size_t i = 0; i < sc.pending.n; i++)
-		findings_add(out, &sc.pending.v[i]);
-	sc.pending.n = 0;
-	scan_name(&sc);
+	for (size_t i = 0; i < run.main.pending.n; i++)
+		findings_add(out, &run.main.pending.v[i]);
+	run.main.pending.n = 0;
+	scan_name(&run);
 
-	sink.ctx = &sc;
+	for (size_t i = 0; i < run.n_lanes; i++) {
+		if (pthread_create(&run.lanes[i].thread, NULL, scanner_main, &run.lanes[i])) {
+			rc = err_set(DR_ERROR, "cannot start a scan thread");
+			goto done;
+		}
+		run.lanes[i].started = true;
+	}
+	sink.ctx = &run;
 	sink.layer_begin = sink_layer_begin;
 	sink.file = sink_file;
 	sink.content = sink_content;
 	sink.file_end = sink_file_end;
+	sink.entries_end = sink_entries_end;
 	sink.layer_end = sink_layer_end;
 	if (opts->walk)
 		wo = *opts->walk;
@@ -562,37 +1141,18 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 		wo.buffers = SCAN_WALK_BUFFERS;
 	if ((rc = image_walk(img, &sink, &wo)))
 		goto done;
+	stop_scanners(&run);
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
 		if (analyzers[a]->image_end)
-			rc = analyzers[a]->image_end(sc.state[a], img);
+			rc = analyzers[a]->image_end(run.main.state[a], img);
 	if (rc)
 		goto done;
-	resolve_statuses(&sc, first);
+	resolve_statuses(&run, first);
 	findings_fold_values(out, first);
 	for (size_t i = 0; i < img->n_layers; i++)
 		stats->bytes += img->layers[i].uncompressed_bytes;
 done:
-	if (sc.in_file && sc.hashing)
-		file_hasher_release(&sc.hasher);
-	for (size_t a = 0; a < N_ANALYZERS; a++)
-		if (analyzers[a]->free)
-			analyzers[a]->free(sc.state[a]);
-	engine_scan_free(sc.es);
-	findings_release(&sc.pending);
-	fsview_free(sc.fsv);
-	buf_release(&sc.keep);
-	for (size_t i = 0; i < sc.n_recs; i++)
-		free(sc.recs[i].path);
-	pkgdb_free(sc.seen_db);
-	free(sc.recs);
-	for (size_t i = 0; i < sc.n_dbs; i++) {
-		free(sc.dbs[i].path);
-		free(sc.dbs[i].data);
-	}
-	free(sc.dbs);
-	for (size_t i = 0; i < sc.n_unpk; i++)
-		free(sc.unpk[i].rule);
-	free(sc.unpk);
+	run_release(&run);
 	stats->seconds = mono_now() - t0;
 	return rc;
 }

@@ -12,9 +12,12 @@
  *   active                   otherwise (example status from a validator is kept)
  *
  * Content given to the engine: the first max_file_size bytes of every
- * regular file, binaries included. Memory stays bounded: a file's bytes are
- * kept only up to SCAN_HASH_BUFFER (to checksum files that turn out to
- * have findings), beyond that the file is checksummed as it streams. */
+ * regular file, binaries included. Files are scanned by opts->workers threads
+ * while the walk goes on (analyze.c tells how); findings and statuses do not
+ * depend on their number. Memory stays bounded: a file's bytes are kept only
+ * up to SCAN_LANE_KEEP (SCAN_HASH_BUFFER for one thread at a time), to
+ * checksum files that turn out to have findings; beyond that the file is
+ * checksummed as it streams. */
 #ifndef DREDGE_ANALYZE_H
 #define DREDGE_ANALYZE_H
 
@@ -40,6 +43,8 @@ struct scan_opts {
 	const struct intel_set *intel; /* feeds and built-in lists; NULL: no network
 	                                  indicators, no file-hash matching */
 	const struct yara_set *yara;   /* NULL: no YARA rules */
+	int workers;                   /* threads scanning files; 0: one per CPU
+	                                  (at most SCAN_WORKERS_MAX) */
 };
 
 struct scan_stats {

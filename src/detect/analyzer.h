@@ -6,13 +6,19 @@
  *     const struct analyzer_ops analyzer_<name> = {.name = "<name>", ...};
  * and add X(<name>) to ANALYZER_LIST below. Nothing else registers it.
  *
- * Per image, the pipeline calls init once, then for each layer in order
- * layer_begin, for each tar entry file → content* → file_end, layer_end,
- * and after the last layer image_end, then free. Every callback may be NULL.
+ * Per image, the pipeline calls init once per scanning lane: once for the
+ * main lane, which gets layer_begin, layer_end and image_end (on the caller's
+ * thread, while no file is being scanned), and once for each scanner thread,
+ * whose lane gets, for each regular file it is given, file → content* →
+ * file_end (a file's callbacks all come on one thread; other files go
+ * through the other lanes at the same time, each with its own state). Then
+ * free, for every lane. Per layer, layer_begin comes before any file of the
+ * layer and layer_end after all of them. Every callback may be NULL.
  * Callbacks return 0 or a negative DR_E* code that fails the scan.
  *
  * Findings go through scan_report. A finding reported between a file's
- * `file` and `file_end` callbacks is attributed to that file: at the end of
+ * `file` and `file_end` callbacks is attributed to that file (and joins the
+ * image's findings in the layer's order, whatever the thread): at the end of
  * the scan its status is resolved from where it was found (a file that a
  * later layer deletes or replaces: removed-in-later-layer; a file whose path
  * and checksum the image's package database lists: package-shipped). */

@@ -95,6 +95,14 @@
 #define SCAN_PKGDB_FILE_MAX        (64u << 20)   /* largest package database file read */
 #define SCAN_RETAIN_MAX            (16u << 20)   /* flagged files held to layer end */
 #define SCAN_WALK_BUFFERS          40            /* 1 MiB buffers the inflater may run ahead */
+#define SCAN_LANE_KEEP             (16u << 20)   /* bytes of one file each scanner keeps */
+#define SCAN_WORKERS_MAX           8             /* threads scanning the files of an image */
+#define SCAN_JOB_SLOTS             64            /* batches of files in flight */
+#define SCAN_JOB_FILES             64            /* files that close a batch */
+#define SCAN_JOB_BYTES             (256u << 10)  /* content bytes that close a batch */
+#define SCAN_JOB_SHOW              (1u << 20)    /* content bytes of an open batch shown */
+#define SCAN_STASH_MAX             (32u << 20)   /* kept bytes waiting for the ordered merge */
+#define SCAN_COPY_MAX              (8u << 20)    /* content bytes copied out of the walk */
 #define FILECHECK_TEXT_MAX         (1u << 20)    /* bytes of a checked text file read */
 #define IGNORE_MAX_FILE            (4u << 20)    /* bytes of an ignore file */
 

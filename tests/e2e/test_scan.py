@@ -347,6 +347,62 @@ def test_package_files_hashed_as_their_database_needs(t):
     t.eq(set(statuses(doc).values()), {"active"}, "no database: active")
 
 
+def aws_key(n):
+    """A distinct AWS key id and secret for small file n."""
+    b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    tail = "".join(b32[(n >> (5 * k)) & 31] for k in range(4))
+    return ("AWS_ACCESS_KEY_ID=AKIAZ5Q4XN7W3BF2%s\nAWS_SECRET_ACCESS_KEY=Zq3v9Kx7LmP2sT8wYb4nR"
+            "6uJ1cF5hD0gA9eQ7%s\n" % (tail, tail[:3]))
+
+
+@slow
+def test_results_do_not_depend_on_threads(t):
+    """Files scanned by several threads at once join the report in the
+    layer's order: the same findings, locations, order and statuses with one
+    thread as with five. 100 files of 600 KiB with keys follow a 34 MiB one (their
+    results wait for it, beyond the bytes that may wait: some are held to the
+    layer's end, the rest hashed at once); md5sums list all but two; a later
+    layer deletes ten, one of them unlisted."""
+    filler = b"#" * 79 + b"\n"
+    big = b"# big\n" + filler * (34 * 1024 * 1024 // 80) + aws_key(9999).encode()
+    # prose that does not compress 200 times, 600 KiB a file
+    words = ("river stone amber cloud maple harbor lantern meadow copper willow garden "
+             "silver orchard candle valley thunder").split()
+    x, lines = 7, []
+    for _ in range(7600):
+        line = []
+        for _ in range(12):
+            x = (x * 1103515245 + 12345) % 2 ** 31
+            line.append(words[(x >> 16) % len(words)])
+        lines.append(" ".join(line) + "\n")
+    small = {"srv/app/f%03d.conf" % n: ("".join(lines[n:n + 7500]) + aws_key(n)).encode()
+             for n in range(100)}
+    files = [("srv/app/big.txt", big)] + sorted(small.items())
+    md5sums = "".join("%s  %s\n" % (hashlib.md5(d).hexdigest(), p) for p, d in files
+                      if p not in ("srv/app/f023.conf", "srv/app/f050.conf"))
+    layer1 = ([{"name": "etc/dpkg/dpkg.cfg", "data": "# dpkg\n"}] +
+              [{"name": p, "data": d} for p, d in files] +
+              [{"name": "var/lib/dpkg/info/app.md5sums", "data": md5sums}])
+    layer2 = [{"name": "srv/app/.wh.f%03d.conf" % n} for n in range(0, 100, 10)]
+    lay = Layout(os.path.join(t.tmp, "L"))
+    lay.image("t", [tar_bytes(layer1), tar_bytes(layer2)])
+    docs = [scan(t, "oci:%s:t" % lay.path, "--threads", str(n)) for n in (1, 2, 5)]
+    for n, d in zip((2, 5), docs[1:]):
+        t.eq(d["findings"], docs[0]["findings"], "findings with %d threads" % n)
+    got = statuses(docs[0])
+    want = {p: "package-shipped" for p, _ in files}
+    want["srv/app/f023.conf"] = "active"
+    # deleted: f050 is no package's (deleted package files stay vouched for)
+    want["srv/app/f050.conf"] = "removed-in-later-layer"
+    t.eq(got, want, "statuses")
+    paths = [f["locations"][0]["path"] for f in docs[0]["findings"]
+             if f["rule"] == "aws-access-key-id"]
+    t.eq(paths, [p for p, _ in files], "in the layer's order")
+    p = t.dredge("scan", "oci:%s:t" % lay.path, "--threads", "9")
+    t.exit(p, 2, "too many threads")
+    t.contains(p.stderr, "--threads takes 1 to 8, not '9'")
+
+
 def test_sarif_and_exit_codes(t):
     lay = os.path.join(t.tmp, "L")
     umoci_image(lay, "m", [{"etc/motd": "hi\n"}],
