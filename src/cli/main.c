@@ -3,6 +3,7 @@
 #include "util/err.h"
 
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,6 +37,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
+	/* Buffers of a MiB and more (layer buffers, files kept for checksums)
+	 * are mapped and given back when freed: the threshold glibc would
+	 * otherwise raise to the largest freed block keeps them resident. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

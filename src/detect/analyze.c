@@ -137,8 +137,13 @@ struct scan_ctx {
 	/* the current regular file */
 	struct file_item *file;
 	uint64_t seen; /* content bytes so far */
-	/* The current file's first bytes (or all of a database), reused from
-	 * file to file: no page is mapped and zeroed afresh for each file. */
+	/* Its first bytes (or all of a database): while they fit in
+	 * SCAN_LANE_PINNED, the items that bring them are kept as they are
+	 * (their layer buffers stay held), else they are copied to keep, which
+	 * is reused from file to file up to SCAN_LANE_RESIDENT bytes. */
+	bool pinning;
+	struct item *pinned;
+	size_t n_pinned, alloc_pinned, pinned_bytes;
 	struct buf keep;
 	bool extended; /* holds the shared extension of the keep budget */
 	bool hashing;  /* past the buffer: checksummed as it streams */
@@ -256,6 +261,8 @@ static bool all_examples(const struct findings *fs)
 	return true;
 }
 
+static void item_release(struct scan_run *run, struct item *it);
+
 static int lane_begin(struct scan_ctx *sc, struct file_item *fi)
 {
 	bool want = true;
@@ -263,6 +270,7 @@ static int lane_begin(struct scan_ctx *sc, struct file_item *fi)
 
 	sc->file = fi;
 	sc->seen = 0;
+	sc->pinning = true;
 	sc->keep.len = 0;
 	sc->hashing = false;
 	sc->incomplete = false;
@@ -298,21 +306,51 @@ static void drop_extension(struct scan_ctx *sc)
 	sc->extended = false;
 }
 
-static int lane_content(struct scan_ctx *sc, const unsigned char *data, size_t len)
+/* Gives back the pinned items of the file. */
+static void unpin(struct scan_ctx *sc)
+{
+	for (size_t i = 0; i < sc->n_pinned; i++)
+		item_release(sc->run, &sc->pinned[i]);
+	sc->n_pinned = sc->pinned_bytes = 0;
+}
+
+/* Copies the pinned bytes to keep (which they fit) and gives the items back:
+ * the file's first bytes are in keep from here on. */
+static void unpin_to_keep(struct scan_ctx *sc)
+{
+	for (size_t i = 0; i < sc->n_pinned; i++)
+		buf_add(&sc->keep, sc->pinned[i].data, sc->pinned[i].len);
+	unpin(sc);
+	sc->pinning = false;
+}
+
+/* The next bytes of the current file, from it, which the lane gives back
+ * or keeps. */
+static int lane_content(struct scan_ctx *sc, struct item *it)
 {
 	struct file_item *fi = sc->file;
+	const unsigned char *data = it->data;
+	size_t len = it->len;
 	uint64_t max_file = sc->run->max_file;
+	bool pin = sc->pinning && sc->pinned_bytes + len <= SCAN_LANE_PINNED;
 	int rc = 0;
 
 	if (sc->seen < max_file) {
 		size_t n = max_file - sc->seen < len ? (size_t)(max_file - sc->seen) : len;
 
-		if ((rc = engine_file_data(sc->es, data, n)))
-			return rc;
+		rc = engine_file_data(sc->es, data, n);
 	}
 	sc->seen += len;
-	if (sc->hashing) {
-		file_hasher_update(&sc->hasher, data, len);
+	if (pin) {
+		XGROW(sc->pinned, sc->alloc_pinned, sc->n_pinned + 1);
+		sc->pinned[sc->n_pinned++] = *it;
+		sc->pinned_bytes += len;
+	} else if (sc->pinning) {
+		unpin_to_keep(sc);
+	}
+	if (pin || sc->hashing) {
+		if (sc->hashing)
+			file_hasher_update(&sc->hasher, data, len);
 	} else if (keep_fits(sc, sc->keep.len + len)) {
 		buf_add(&sc->keep, data, len);
 	} else if (sc->db_kind != PKGDB_NONE) {
@@ -329,6 +367,8 @@ static int lane_content(struct scan_ctx *sc, const unsigned char *data, size_t l
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
 		if (analyzers[a]->content)
 			rc = analyzers[a]->content(sc->state[a], &fi->ev, data, len);
+	if (!pin) /* a pinned item is given back when the file ends */
+		item_release(sc->run, it);
 	return rc;
 }
 
@@ -350,12 +390,15 @@ static void lane_leave(struct scan_ctx *sc)
 	struct file_item *fi = sc->file;
 	bool rec = sc->pending.n && !all_examples(&sc->pending);
 	bool db = sc->db_kind != PKGDB_NONE && !sc->incomplete;
-	const char *kept = sc->keep.ptr ? sc->keep.ptr : "";
+	const char *kept;
 	struct job *job = sc->job;
 	struct file_out *o;
 
 	if (!sc->pending.n && !db)
 		return;
+	if (sc->pinning)
+		unpin_to_keep(sc);
+	kept = sc->keep.ptr ? sc->keep.ptr : "";
 	XGROW(job->outs, job->alloc_outs, job->n_outs + 1);
 	o = &job->outs[job->n_outs++];
 	memset(o, 0, sizeof(*o));
@@ -387,6 +430,7 @@ static void lane_leave(struct scan_ctx *sc)
 /* Drops the current file of a lane that stopped scanning. */
 static void lane_abandon(struct scan_ctx *sc)
 {
+	unpin(sc);
 	if (sc->hashing)
 		file_hasher_release(&sc->hasher);
 	sc->hashing = false;
@@ -405,6 +449,9 @@ static int lane_end(struct scan_ctx *sc)
 	if (!rc)
 		lane_leave(sc);
 	lane_abandon(sc);
+	/* a large file's buffer is given back, not kept resident */
+	if (sc->keep.alloc > SCAN_LANE_RESIDENT)
+		buf_release(&sc->keep);
 	return rc;
 }
 
@@ -479,8 +526,7 @@ static void lane_run(struct scan_ctx *sc, struct item *it)
 		rc = lane_begin(sc, it->file); /* the lane owns the file from here */
 		break;
 	case IT_DATA:
-		rc = lane_content(sc, it->data, it->len);
-		item_release(sc->run, it);
+		rc = lane_content(sc, it);
 		break;
 	case IT_END:
 		rc = lane_end(sc);
@@ -1030,6 +1076,7 @@ static void lane_release(struct scan_ctx *sc)
 	engine_scan_free(sc->es);
 	findings_release(&sc->pending);
 	buf_release(&sc->keep);
+	free(sc->pinned);
 	free(sc->local);
 }
 

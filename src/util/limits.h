@@ -96,6 +96,8 @@
 #define SCAN_RETAIN_MAX            (16u << 20)   /* flagged files held to layer end */
 #define SCAN_WALK_BUFFERS          40            /* 1 MiB buffers the inflater may run ahead */
 #define SCAN_LANE_KEEP             (16u << 20)   /* bytes of one file each scanner keeps */
+#define SCAN_LANE_PINNED           (4u << 20)    /* of which are kept in the layer buffers */
+#define SCAN_LANE_RESIDENT         (16u << 20)   /* stay allocated between files */
 #define SCAN_WORKERS_MAX           8             /* threads scanning the files of an image */
 #define SCAN_JOB_SLOTS             64            /* batches of files in flight */
 #define SCAN_JOB_FILES             64            /* files that close a batch */
