@@ -88,6 +88,7 @@ asan-test:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" all
 	$(Q)for t in unit fuzz-replay e2e; do \
+	  ASAN_OPTIONS=detect_stack_use_after_return=1 \
 	  $(MAKE) --no-print-directory -j1 BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    E2E_ARGS="--sanitizer $(E2E_ARGS)" $$t || exit 1; done

@@ -625,6 +625,14 @@ static void scan_job(struct scan_ctx *sc, struct job *job)
 			lane_run(sc, &sc->local[i]);
 		pthread_mutex_lock(&run->mu);
 	}
+	if (sc->file) {
+		/* the walk stopped inside this file (a malformed tar): the scan
+		 * fails, and the file's layer buffers are given back now */
+		pthread_mutex_unlock(&run->mu);
+		lane_abandon(sc);
+		pthread_mutex_lock(&run->mu);
+		sc->failed = true;
+	}
 	/* outs wait for the merge within the stash budget (the oldest job
 	 * never waits, so the merge always moves on) */
 	while (job->seq != run->n_merged && run->stash + job->stash > SCAN_STASH_MAX)

@@ -468,6 +468,24 @@ def test_digest_mismatch_is_error(t):
     t.contains(doc["verdict"]["reasons"][0], "digest", "reason names the digest")
 
 
+def test_tar_cut_inside_a_file_is_error(t):
+    """A layer whose tar ends inside a file (digests intact): the scan fails
+    with the tar's error while scanner threads hold that file's bytes, and
+    neither hangs nor reports what it saw."""
+    lay = Layout(os.path.join(t.tmp, "L"))
+    small = [{"name": "etc/f%02d.conf" % n, "data": "AWS_ACCESS_KEY_ID=%s\n" % AWS_ID}
+             for n in range(40)]
+    tar = tar_bytes(small + [{"name": "usr/lib/big.bin", "data": b"\x01" * (3 << 20)}])
+    lay.image("t", [tar[:len(tar) - (1 << 20)]])
+    for threads in ("1", "3"):
+        p = t.dredge("scan", "oci:%s:t" % lay.path, "--format", "json", "--threads", threads)
+        t.exit(p, 8, "truncated tar exit code (%s threads)" % threads)
+        doc = json.loads(p.stdout)
+        t.eq(doc["findings"], [], "no findings from a failed walk")
+        t.eq(doc["error"]["code"], "malformed", "error code")
+        t.contains(doc["error"]["message"], "usr/lib/big.bin", "names the file")
+
+
 def test_file_signals(t):
     """filecheck: host key, executables in tmp, ld.so.preload, cron
     persistence, setuid without a package, UPX, shell history."""
