@@ -74,7 +74,7 @@ struct db_file {
 struct file_item {
 	struct file_event ev;
 	char *path, *raw_path, *link;
-	unsigned algos; /* the checksums a database may list it with (likely_algos) */
+	unsigned hints; /* the package tools' checksums seen before it (likely_algos) */
 };
 
 enum item_kind { IT_BEGIN, IT_DATA, IT_END };
@@ -172,7 +172,8 @@ struct scan_run {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_job;    /* scanners: a job to take */
 	pthread_cond_t cv_data;   /* the scanner of an open job: more items */
-	pthread_cond_t cv_merged; /* the walker and waiting scanners: a merge */
+	pthread_cond_t cv_merged; /* the walker and waiting scanners: a merge, or
+	                             copied content given back */
 	struct job jobs[SCAN_JOB_SLOTS];
 	uint64_t n_made, n_shown, n_taken, n_merged;
 	bool merging, stop;
@@ -248,6 +249,19 @@ static void file_item_free(struct file_item *fi)
 	free(fi->raw_path);
 	free(fi->link);
 	free(fi);
+}
+
+/* The checksums a database may list path with, known before the databases
+ * of the layer are read: those of the package tools and databases the image
+ * showed before the file (hints), sha256 in Python package directories; all
+ * when none was seen. */
+static unsigned likely_algos(unsigned hints, const char *path)
+{
+	unsigned algos = hints;
+
+	if (strstr(path, "-packages/"))
+		algos |= SUM_SHA256;
+	return algos ? algos : SUM_ALL;
 }
 
 /* True when every finding of fs is a documented example or placeholder:
@@ -357,7 +371,7 @@ static int lane_content(struct scan_ctx *sc, struct item *it)
 		sc->incomplete = true; /* an oversized database is not read */
 	} else {
 		/* too big to hold: checksummed as it streams, in case */
-		file_hasher_init(&sc->hasher, fi->algos);
+		file_hasher_init(&sc->hasher, likely_algos(fi->hints, fi->path));
 		file_hasher_update(&sc->hasher, sc->keep.ptr ? sc->keep.ptr : "", sc->keep.len);
 		file_hasher_update(&sc->hasher, data, len);
 		sc->keep.len = 0;
@@ -370,16 +384,6 @@ static int lane_content(struct scan_ctx *sc, struct item *it)
 	if (!pin) /* a pinned item is given back when the file ends */
 		item_release(sc->run, it);
 	return rc;
-}
-
-static char *copy_bytes(const char *p, size_t n)
-{
-	char *c = xmalloc(n + 1);
-
-	if (n)
-		memcpy(c, p, n);
-	c[n] = '\0';
-	return c;
 }
 
 /* Leaves what the merge needs of the file just ended in the job's outs: its
@@ -407,21 +411,21 @@ static void lane_leave(struct scan_ctx *sc)
 	o->path = xstrdup(fi->path);
 	o->layer = fi->ev.layer_index;
 	o->rec = rec;
-	o->algos = fi->algos;
+	o->algos = likely_algos(fi->hints, fi->path);
 	if (rec && sc->hashing) {
 		file_hasher_final(&sc->hasher, &o->sums);
 		sc->hashing = false;
 		o->have_sums = true;
 	} else if (rec && !sc->incomplete && !db && sc->keep.len <= SCAN_RETAIN_MAX) {
-		o->content = copy_bytes(kept, sc->keep.len);
+		o->content = xstrndup(kept, sc->keep.len);
 		o->len = sc->keep.len;
 	} else if (rec && !sc->incomplete) {
-		file_sums_compute(&o->sums, fi->algos, kept, sc->keep.len);
+		file_sums_compute(&o->sums, o->algos, kept, sc->keep.len);
 		o->have_sums = true;
 	}
 	if (db) {
 		o->db_kind = sc->db_kind;
-		o->db = copy_bytes(kept, sc->keep.len);
+		o->db = xstrndup(kept, sc->keep.len);
 		o->db_len = sc->keep.len;
 	}
 	job->stash += o->len + o->db_len;
@@ -732,19 +736,6 @@ static unsigned tool_algos(const char *path)
 	return 0;
 }
 
-/* The checksums a database may list path with, known before the databases
- * of the layer are read: those of the package tools and databases the image
- * showed so far, sha256 in Python package directories; all when none was
- * seen. */
-static unsigned likely_algos(const struct scan_run *run, const char *path)
-{
-	unsigned algos = run->hint_algos;
-
-	if (strstr(path, "-packages/"))
-		algos |= SUM_SHA256;
-	return algos ? algos : SUM_ALL;
-}
-
 static int sink_layer_begin(void *ctx, const struct image *img, size_t index)
 {
 	struct scan_run *run = ctx;
@@ -782,7 +773,7 @@ static int sink_file(void *ctx, const struct file_event *ev, bool *want)
 	fi->ev.path = fi->path;
 	fi->ev.raw_path = fi->raw_path;
 	fi->ev.link_target = fi->link;
-	fi->algos = likely_algos(run, ev->path);
+	fi->hints = run->hint_algos;
 	push_item(run, &(struct item){.kind = IT_BEGIN, .file = fi});
 	return run_failure(run);
 }
@@ -802,7 +793,7 @@ static int sink_content(void *ctx, const struct file_event *ev, const void *data
 		}
 		run->copied += len;
 		pthread_mutex_unlock(&run->mu);
-		it.data = (const unsigned char *)copy_bytes(data, len);
+		it.data = (const unsigned char *)xstrndup(data, len);
 	}
 	push_item(run, &it);
 	return 0;

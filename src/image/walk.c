@@ -91,9 +91,15 @@ static unsigned char *pool_get(struct walk_pool *p)
 	return b;
 }
 
+/* The number of the pool buffer that b lies in. */
+static size_t buf_number(const struct walk_pool *p, const unsigned char *b)
+{
+	return (size_t)(b - p->arena) / WALK_BUF_SIZE;
+}
+
 static void release_locked(struct walk_pool *p, unsigned char *b)
 {
-	size_t i = (size_t)(b - p->arena) / WALK_BUF_SIZE;
+	size_t i = buf_number(p, b);
 
 	if (--p->refs[i] <= 0) {
 		p->refs[i] = 0;
@@ -119,7 +125,7 @@ int walk_hold(struct walk_pool *p, const void *data)
 
 	if (!p || d < p->arena || d >= p->arena + p->n_buffers * WALK_BUF_SIZE)
 		return -1;
-	i = (size_t)(d - p->arena) / WALK_BUF_SIZE;
+	i = buf_number(p, d);
 	pthread_mutex_lock(&p->mu);
 	p->refs[i]++;
 	pthread_mutex_unlock(&p->mu);
@@ -147,7 +153,7 @@ static void queue_push(struct walk_pool *p, enum item_kind kind, unsigned char *
 
 	pthread_mutex_lock(&p->mu);
 	if (data)
-		p->refs[(size_t)(data - p->arena) / WALK_BUF_SIZE] = kind == ITEM_PLAIN ? 2 : 1;
+		p->refs[buf_number(p, data)] = kind == ITEM_PLAIN ? 2 : 1;
 	queue_add(&p->to_hasher, it);
 	if (kind != ITEM_COMPRESSED)
 		queue_add(&p->to_walker, it);
