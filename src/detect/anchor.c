@@ -11,15 +11,19 @@
 #define ANCHOR_CLASS_EXACT 10  /* a class of at most this many bytes is a literal set */
 #define ANCHOR_DEPTH_MAX   64  /* group nesting read */
 #define ANCHOR_RUN_SET_MAX 200 /* a run anchor's class leaves out some bytes */
+#define LSET_LINEAR        16  /* literals of a set searched one by one */
 
 struct cset {
 	uint64_t b[4];
 };
 
-/* A set of literals. */
+/* A set of literals. Sets past LSET_LINEAR literals look for duplicates
+ * through an index of open addressing: slot holds index + 1, 0 when free. */
 struct lset {
 	struct anchor_lit *v;
 	size_t n, alloc;
+	uint32_t *slot;
+	size_t n_slots;
 };
 
 /* What is known of one piece of a regex. exact: the piece matches exactly
@@ -73,6 +77,7 @@ static unsigned char fold(unsigned char c)
 static void lset_release(struct lset *s)
 {
 	free(s->v);
+	free(s->slot);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -81,10 +86,42 @@ static bool lit_eq(const struct anchor_lit *a, const struct anchor_lit *b)
 	return a->len == b->len && a->caseless == b->caseless && !memcmp(a->s, b->s, a->len);
 }
 
+static size_t lit_hash(const struct anchor_lit *l)
+{
+	uint64_t h = 1469598103934665603ull ^ l->caseless;
+
+	for (size_t i = 0; i < l->len; i++)
+		h = (h ^ l->s[i]) * 1099511628211ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* The index slot of l: where it is, or the free slot where it would go. */
+static uint32_t *lset_slot(const struct lset *s, const struct anchor_lit *l)
+{
+	size_t mask = s->n_slots - 1;
+
+	for (size_t i = lit_hash(l) & mask;; i = (i + 1) & mask)
+		if (!s->slot[i] || lit_eq(&s->v[s->slot[i] - 1], l))
+			return &s->slot[i];
+}
+
+/* Rebuilds the index with room for twice the literals it holds. */
+static void lset_reindex(struct lset *s)
+{
+	free(s->slot);
+	s->n_slots = 64;
+	while (s->n_slots < 4 * s->n)
+		s->n_slots *= 2;
+	s->slot = xcalloc(s->n_slots, sizeof(*s->slot));
+	for (size_t i = 0; i < s->n; i++)
+		*lset_slot(s, &s->v[i]) = (uint32_t)i + 1;
+}
+
 /* Adds a literal (deduplicated). False when the set or the literal is too big. */
 static bool lset_add(struct lset *s, const unsigned char *p, size_t len, bool caseless)
 {
 	struct anchor_lit l;
+	uint32_t *slot = NULL;
 
 	if (len > ANCHOR_LIT_MAX || s->n >= ANCHOR_SET_MAX)
 		return false;
@@ -92,11 +129,21 @@ static bool lset_add(struct lset *s, const unsigned char *p, size_t len, bool ca
 	l.caseless = caseless;
 	for (size_t i = 0; i < len; i++)
 		l.s[i] = caseless ? fold(p[i]) : p[i];
-	for (size_t i = 0; i < s->n; i++)
-		if (lit_eq(&s->v[i], &l))
+	if (s->n < LSET_LINEAR) {
+		for (size_t i = 0; i < s->n; i++)
+			if (lit_eq(&s->v[i], &l))
+				return true;
+	} else {
+		if (!s->slot || 2 * (s->n + 1) > s->n_slots)
+			lset_reindex(s);
+		slot = lset_slot(s, &l);
+		if (*slot)
 			return true;
+	}
 	XGROW(s->v, s->alloc, s->n + 1);
 	s->v[s->n++] = l;
+	if (slot)
+		*slot = (uint32_t)s->n;
 	return true;
 }
 
@@ -978,6 +1025,7 @@ bool anchor_extract(struct anchors *out, const char *re, size_t min_len)
 	if (ok) {
 		out->lit = top.req.v;
 		out->n = top.req.n;
+		free(top.req.slot);
 		memset(&top.req, 0, sizeof(top.req));
 		out->before = top.before;
 		out->after = top.after;
