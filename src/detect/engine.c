@@ -1233,8 +1233,10 @@ static void confirm_range(struct engine_scan *s, uint32_t ci, uint64_t first, ui
 		copy_bytes(s, s->subj, ctx, subject_end);
 		subject = s->subj;
 	}
-	/* no match without a run of the rule's value class */
-	if (c->run_min && !holds_run(subject, (size_t)(subject_end - ctx), c->run_min, c->run_in)) {
+	/* no match without a run of the rule's value class, inside the match:
+	 * from the earliest byte a match may begin at */
+	if (c->run_min && !holds_run(subject + (from - ctx), (size_t)(subject_end - from),
+	                             c->run_min, c->run_in)) {
 		s->scanned_to[ci] = subject_end;
 		return;
 	}
