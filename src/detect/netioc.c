@@ -209,23 +209,98 @@ static size_t find_mark(const char *s, size_t n, size_t avail)
 	return i;
 }
 
-/* Offset of the start of the first line of s[0..n) that holds a '.' or ':'
- * (no indicator is in the lines before it), or of the unterminated last line
- * when none does (n when s ends with '\n'); *lines counts the '\n' skipped,
- * *mark is the offset of that first '.' or ':' (n when there is none). */
+/* Lines without a '.' hold no indicator but an IPv6 address or a URL, and
+ * those hold "::", "://" or two ':' at most 5 bytes apart (an address's
+ * groups have 1 to 4 hex digits): a ':' marks a line only when another ':'
+ * or "//" follows within COLON_REACH bytes. The ":=" and "key: value" lines
+ * of code and configuration are skipped whole. */
+#define COLON_REACH 5
+
+/* Likewise a '.' marks a line only between a name character and a letter
+ * or digit, as the last dot of every host name and the dots of an address
+ * are: sentence ends, "..", ".*" and "./" do not. */
+static bool dot_marks(const char *s, size_t n, size_t i)
+{
+	unsigned char prev = i ? (unsigned char)s[i - 1] : 'a';
+	unsigned char next = i + 1 < n ? (unsigned char)s[i + 1] : 'a';
+
+	return (is_alnum(prev) || prev == '_' || prev == '-') && is_alnum(next);
+}
+
+/* True when the ':' at s[i] marks its line (s[0..n) readable); a ':' too
+ * close to the end to tell does. */
+static bool colon_marks(const char *s, size_t n, size_t i)
+{
+	if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+		return true;
+	if (i + COLON_REACH >= n)
+		return true;
+	for (size_t k = 1; k <= COLON_REACH; k++)
+		if (s[i + k] == ':')
+			return true;
+	return false;
+}
+
+#ifdef __SSE2__
+/* Bit k set when byte k of v is in [lo, hi] (both below 0x80). */
+static inline __attribute__((always_inline)) __m128i in_range(__m128i v, char lo, char hi)
+{
+	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+	                     _mm_cmpgt_epi8(_mm_set1_epi8((char)(hi + 1)), v));
+}
+
+/* Letters and digits of v. */
+static inline __attribute__((always_inline)) __m128i alnum_of(__m128i v)
+{
+	return _mm_or_si128(in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'),
+	                    in_range(v, '0', '9'));
+}
+
+/* Bit k set when byte k of the 16 at s marks a line (dot_marks,
+ * colon_marks; s[0..16 + COLON_REACH) readable). *carry: bit 0 says the
+ * byte before s may precede a marking dot; set for the next 16 bytes. */
+static inline __attribute__((always_inline)) unsigned mark_bits(const char *s, unsigned *carry)
+{
+	const __m128i colon = _mm_set1_epi8(':'), slash = _mm_set1_epi8('/');
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i w1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+	__m128i near = _mm_and_si128(
+	    _mm_cmpeq_epi8(w1, slash),
+	    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + 2)), slash));
+	unsigned name, dots;
+
+	for (int k = 1; k <= COLON_REACH; k++)
+		near = _mm_or_si128(
+		    near,
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + k)), colon));
+	name = (unsigned)_mm_movemask_epi8(
+	    _mm_or_si128(alnum_of(v), _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('_')),
+	                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('-')))));
+	dots = (unsigned)_mm_movemask_epi8(
+	           _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')), alnum_of(w1))) &
+	       ((name << 1) | *carry);
+	*carry = (name >> 15) & 1;
+	return dots | (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(v, colon), near));
+}
+#endif
+
+/* Offset of the start of the first line of s[0..n) that holds a '.' or a
+ * ':' that marks it (colon_marks; no indicator is in the lines before it),
+ * or of the unterminated last line when none does (n when s ends with
+ * '\n'); *lines counts the '\n' skipped, *mark is the offset of that first
+ * mark (n when there is none). */
 static size_t skip_plain(const char *s, size_t n, long *lines, size_t *mark)
 {
 	size_t i = 0, start = 0;
 	long nl = 0;
 
 #ifdef __SSE2__
-	const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':'),
-	              eol = _mm_set1_epi8('\n');
+	const __m128i eol = _mm_set1_epi8('\n');
+	unsigned carry = 1; /* the byte before s is not known */
 
-	for (; i + 16 <= n; i += 16) {
+	for (; i + 16 + COLON_REACH <= n; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		unsigned m = (unsigned)_mm_movemask_epi8(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon)));
+		unsigned m = mark_bits(s + i, &carry);
 		unsigned l = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, eol));
 
 		if (m)
@@ -241,7 +316,7 @@ static size_t skip_plain(const char *s, size_t n, long *lines, size_t *mark)
 	}
 #endif
 	for (; i < n; i++) {
-		if (cclass[(unsigned char)s[i]] & C_MARK)
+		if ((s[i] == '.' && dot_marks(s, n, i)) || (s[i] == ':' && colon_marks(s, n, i)))
 			break;
 		if (s[i] == '\n') {
 			nl++;
@@ -290,21 +365,53 @@ static const char *find_onion(const char *s, size_t n)
 #ifdef HAVE_AVX2_PATH
 /* skip_plain 32 bytes at a time; *eol is the offset of the first '\n' after
  * *mark when it is in the same 32 bytes, 0 when not known. */
+/* Letters and digits of v. */
+__attribute__((target("avx2"))) static inline __m256i alnum_of256(__m256i v)
+{
+	__m256i low = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+
+	return _mm256_or_si256(_mm256_and_si256(_mm256_cmpgt_epi8(low, _mm256_set1_epi8('a' - 1)),
+	                                        _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), low)),
+	                       _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
+	                                        _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v)));
+}
+
+/* skip_plain 32 bytes at a time; *eol is the offset of the first '\n' after
+ * *mark when it is in the same 32 bytes, 0 when not known. */
 __attribute__((target("avx2,popcnt"))) static size_t
 skip_plain_avx2(const char *s, size_t n, long *lines, size_t *mark, size_t *eol)
 {
 	const __m256i dot = _mm256_set1_epi8('.'), colon = _mm256_set1_epi8(':'),
-	              eol_c = _mm256_set1_epi8('\n');
+	              slash = _mm256_set1_epi8('/'), eol_c = _mm256_set1_epi8('\n'),
+	              under = _mm256_set1_epi8('_'), dash = _mm256_set1_epi8('-');
 	size_t i = 0, start = 0, rest_start, rest_mark;
 	long nl = 0, rest_lines;
+	uint32_t carry = 1; /* the byte before s is not known */
 
-	for (; i + 32 <= n; i += 32) {
+	for (; i + 32 + COLON_REACH <= n; i += 32) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
-		uint32_t m = (uint32_t)_mm256_movemask_epi8(
-		    _mm256_or_si256(_mm256_cmpeq_epi8(v, dot), _mm256_cmpeq_epi8(v, colon)));
-		uint32_t l = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, eol_c));
-		uint32_t after = 0;
+		__m256i w1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 1));
+		__m256i near = _mm256_and_si256(
+		    _mm256_cmpeq_epi8(w1, slash),
+		    _mm256_cmpeq_epi8(
+		        _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 2)), slash));
+		uint32_t m, l, name, after = 0;
 
+		for (int k = 1; k <= COLON_REACH; k++)
+			near = _mm256_or_si256(
+			    near, _mm256_cmpeq_epi8(_mm256_loadu_si256(
+			                                (const __m256i *)(const void *)(s + i + k)),
+			                            colon));
+		name = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(alnum_of256(v), _mm256_or_si256(_mm256_cmpeq_epi8(v, under),
+		                                                    _mm256_cmpeq_epi8(v, dash))));
+		m = (uint32_t)_mm256_movemask_epi8(
+		        _mm256_and_si256(_mm256_cmpeq_epi8(v, dot), alnum_of256(w1))) &
+		    ((name << 1) | carry);
+		carry = name >> 31;
+		m |= (uint32_t)_mm256_movemask_epi8(
+		    _mm256_and_si256(_mm256_cmpeq_epi8(v, colon), near));
+		l = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, eol_c));
 		if (m) {
 			after = l & ~((2u << __builtin_ctz(m)) - 1);
 			l &= (1u << __builtin_ctz(m)) - 1;

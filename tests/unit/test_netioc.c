@@ -287,6 +287,43 @@ TEST(netioc, lines_without_marks_skipped)
 	buf_release(&want);
 }
 
+TEST(netioc, lines_of_code_punctuation_skipped)
+{
+	struct buf text = BUF_INIT, want = BUF_INIT;
+	long line = 1;
+
+	/* lines whose ':' and '.' can start no indicator (":=", "key: value",
+	 * sentence ends, "..", "./"), of every length around the blocks of the
+	 * fast scan, each followed by an indicator whose only marks are the ones
+	 * that keep a line: two ':' five bytes apart, "://" before a host
+	 * without a dot, a dot between a name and a letter after a sentence
+	 * end */
+	for (int n = 0; n < 40; n++) {
+		for (int i = 0; i < n; i++)
+			buf_addc(&text, (char)('a' + i % 26));
+		buf_adds(&text, " := x; key: value. Done.. ./run .5\n");
+		line++;
+		switch (n % 3) {
+		case 0:
+			buf_adds(&text, "dns 2606:4700:4700:0000:0000:0000:0000:1111\n");
+			buf_addf(&want, "ipv6 2606:4700:4700::1111 @%ld\n", line);
+			break;
+		case 1:
+			buf_adds(&text, "get http://intranet:8080/x\n");
+			buf_addf(&want, "url http://intranet:8080/x @%ld\n", line);
+			break;
+		default:
+			buf_adds(&text, "End. Mirror x.example.org.\n");
+			buf_addf(&want, "host x.example.org [example.org] @%ld\n", line);
+			break;
+		}
+		line++;
+	}
+	CHECK_EXTRACT(text.ptr, 0, buf_cstr(&want));
+	buf_release(&text);
+	buf_release(&want);
+}
+
 TEST(netioc, onion_at_chunk_boundaries)
 {
 	static const char name[] = "2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion";
