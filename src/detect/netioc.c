@@ -285,10 +285,10 @@ static inline __attribute__((always_inline)) unsigned mark_bits(const char *s, u
 #endif
 
 /* Offset of the start of the first line of s[0..n) that holds a '.' or a
- * ':' that marks it (colon_marks; no indicator is in the lines before it),
- * or of the unterminated last line when none does (n when s ends with
- * '\n'); *lines counts the '\n' skipped, *mark is the offset of that first
- * mark (n when there is none). */
+ * ':' that marks it (dot_marks, colon_marks; no indicator is in the lines
+ * before it), or of the unterminated last line when none does (n when s
+ * ends with '\n'); *lines counts the '\n' skipped, *mark is the offset of
+ * that first mark (n when there is none). */
 static size_t skip_plain(const char *s, size_t n, long *lines, size_t *mark)
 {
 	size_t i = 0, start = 0;
@@ -363,8 +363,6 @@ static const char *find_onion(const char *s, size_t n)
 }
 
 #ifdef HAVE_AVX2_PATH
-/* skip_plain 32 bytes at a time; *eol is the offset of the first '\n' after
- * *mark when it is in the same 32 bytes, 0 when not known. */
 /* Letters and digits of v. */
 __attribute__((target("avx2"))) static inline __m256i alnum_of256(__m256i v)
 {
