@@ -50,11 +50,14 @@ static const struct analyzer_ops *const analyzers[] = {ANALYZER_LIST(ANALYZER_RE
  * A file small enough keeps its content until its layer ends and is hashed
  * then only if a package database seen by then lists its path, with the
  * algorithms that database uses: most files with findings are not package
- * files, and their checksums are not needed. */
+ * files, and their checksums are not needed. A file too large to keep whose
+ * findings came after its first bytes were let go is hashed after the walk,
+ * if a database lists it, by reading its layer again (rehash_recs). */
 struct file_rec {
 	char *path;
 	size_t layer;
 	bool have_sums; /* false: not fully read, or no database lists it */
+	bool rewalk;    /* its bytes were let go unhashed */
 	struct file_sums sums;
 	char *held; /* its content, until its layer ends */
 	size_t len;
@@ -94,6 +97,7 @@ struct file_out {
 	char *path;
 	size_t layer;
 	bool rec; /* keep a file_rec */
+	bool rewalk;
 	bool have_sums;
 	struct file_sums sums;
 	char *content; /* held at the merge if the layer's budget allows */
@@ -147,6 +151,7 @@ struct scan_ctx {
 	struct buf keep;
 	bool extended; /* holds the shared extension of the keep budget */
 	bool hashing;  /* past the buffer: checksummed as it streams */
+	bool let_go;   /* past the buffer, neither kept nor hashed */
 	struct file_hasher hasher;
 	bool incomplete; /* bytes were dropped: no checksum */
 	enum pkgdb_kind db_kind;
@@ -287,6 +292,7 @@ static int lane_begin(struct scan_ctx *sc, struct file_item *fi)
 	sc->pinning = true;
 	sc->keep.len = 0;
 	sc->hashing = false;
+	sc->let_go = false;
 	sc->incomplete = false;
 	sc->db_kind = pkgdb_file_kind(fi->path);
 	rc = engine_file_begin(sc->es, fi->path, fi->ev.layer_digest, (long)fi->ev.layer_index);
@@ -362,15 +368,22 @@ static int lane_content(struct scan_ctx *sc, struct item *it)
 	} else if (sc->pinning) {
 		unpin_to_keep(sc);
 	}
-	if (pin || sc->hashing) {
+	if (pin || sc->hashing || sc->let_go) {
 		if (sc->hashing)
 			file_hasher_update(&sc->hasher, data, len);
 	} else if (keep_fits(sc, sc->keep.len + len)) {
 		buf_add(&sc->keep, data, len);
 	} else if (sc->db_kind != PKGDB_NONE) {
 		sc->incomplete = true; /* an oversized database is not read */
+	} else if (!(sc->pending.n && !all_examples(&sc->pending))) {
+		/* too big to hold, and no finding needs its checksums yet: let go
+		 * (most large files never get one; one that does is hashed after
+		 * the walk, from its layer read again) */
+		sc->keep.len = 0;
+		sc->let_go = true;
+		drop_extension(sc);
 	} else {
-		/* too big to hold: checksummed as it streams, in case */
+		/* too big to hold, with findings: checksummed as it streams */
 		file_hasher_init(&sc->hasher, likely_algos(fi->hints, fi->path));
 		file_hasher_update(&sc->hasher, sc->keep.ptr ? sc->keep.ptr : "", sc->keep.len);
 		file_hasher_update(&sc->hasher, data, len);
@@ -416,6 +429,8 @@ static void lane_leave(struct scan_ctx *sc)
 		file_hasher_final(&sc->hasher, &o->sums);
 		sc->hashing = false;
 		o->have_sums = true;
+	} else if (rec && sc->let_go) {
+		o->rewalk = true;
 	} else if (rec && !sc->incomplete && !db && sc->keep.len <= SCAN_RETAIN_MAX) {
 		o->content = xstrndup(kept, sc->keep.len);
 		o->len = sc->keep.len;
@@ -556,6 +571,7 @@ static void merge_job(struct scan_run *run, struct job *job)
 			r->path = xstrdup(o->path);
 			r->layer = o->layer;
 			r->have_sums = o->have_sums;
+			r->rewalk = o->rewalk;
 			r->sums = o->sums;
 			if (o->content && run->held + o->len <= SCAN_RETAIN_MAX) {
 				r->held = o->content;
@@ -982,6 +998,101 @@ static size_t read_pkgdbs(struct scan_run *run, struct pkgdb *db)
 	return n;
 }
 
+/* The files of one layer to hash on a second walk. */
+struct rehash {
+	struct file_rec **want; /* the last rec of each path */
+	unsigned *algos;
+	size_t n;
+	struct file_rec *cur; /* the file going by, or NULL */
+	struct file_hasher hasher;
+};
+
+static int rehash_file(void *ctx, const struct file_event *ev, bool *want)
+{
+	struct rehash *rh = ctx;
+
+	rh->cur = NULL;
+	if (ev->type != FT_REG || ev->whiteout || ev->opaque)
+		return 0;
+	for (size_t i = 0; i < rh->n && !rh->cur; i++) {
+		if (!strcmp(rh->want[i]->path, ev->path)) {
+			rh->cur = rh->want[i];
+			file_hasher_init(&rh->hasher, rh->algos[i]);
+			*want = true;
+		}
+	}
+	return 0;
+}
+
+static int rehash_content(void *ctx, const struct file_event *ev, const void *data, size_t len)
+{
+	struct rehash *rh = ctx;
+
+	(void)ev;
+	if (rh->cur)
+		file_hasher_update(&rh->hasher, data, len);
+	return 0;
+}
+
+/* A path seen twice in a layer: the later entry, the one the layer leaves
+ * in the image, gives the checksums. */
+static int rehash_file_end(void *ctx, const struct file_event *ev)
+{
+	struct rehash *rh = ctx;
+
+	(void)ev;
+	if (rh->cur) {
+		file_hasher_final(&rh->hasher, &rh->cur->sums);
+		rh->cur->have_sums = true;
+		rh->cur = NULL;
+	}
+	return 0;
+}
+
+/* Hashes the files that had findings after their first bytes were let go
+ * unhashed (lane_content) and that a database lists: each of their layers
+ * is read again, its digests verified again, for them alone. */
+static int rehash_recs(struct scan_run *run, const struct pkgdb *db, const struct walk_opts *wo)
+{
+	struct walk_opts ro = *wo;
+	struct walk_sink sink = {0};
+	struct rehash rh = {0};
+	int rc = 0;
+
+	ro.progress = NULL;
+	sink.ctx = &rh;
+	sink.file = rehash_file;
+	sink.content = rehash_content;
+	sink.file_end = rehash_file_end;
+	rh.want = xcalloc(run->n_recs + 1, sizeof(*rh.want));
+	rh.algos = xcalloc(run->n_recs + 1, sizeof(*rh.algos));
+	for (size_t layer = 0; layer < run->img->n_layers && !rc; layer++) {
+		double seconds = run->img->layers[layer].seconds;
+
+		rh.n = 0;
+		for (size_t i = 0; i < run->n_recs; i++) {
+			struct file_rec *r = &run->recs[i];
+			unsigned algos;
+
+			if (r->layer != layer || !r->rewalk || find_rec(run, layer, r->path) != r ||
+			    !(algos = pkgdb_algos(db, r->path)))
+				continue;
+			rh.want[rh.n] = r;
+			rh.algos[rh.n++] = algos;
+		}
+		if (!rh.n)
+			continue;
+		rc = layer_walk(run->img, layer, &sink, &ro);
+		if (rh.cur) /* the walk failed inside the file */
+			file_hasher_release(&rh.hasher);
+		rh.cur = NULL;
+		run->img->layers[layer].seconds = seconds; /* the scan's own walk */
+	}
+	free(rh.want);
+	free(rh.algos);
+	return rc;
+}
+
 static enum finding_status location_status(const struct scan_run *run, const struct pkgdb *db,
                                            const struct location *l)
 {
@@ -997,11 +1108,8 @@ static enum finding_status location_status(const struct scan_run *run, const str
 	return ST_ACTIVE;
 }
 
-static void resolve_statuses(struct scan_run *run, size_t first)
+static void resolve_statuses(struct scan_run *run, const struct pkgdb *db, size_t first)
 {
-	struct pkgdb *db = pkgdb_new();
-
-	run->stats->pkgdb_entries = read_pkgdbs(run, db);
 	for (size_t i = first; i < run->out->n; i++) {
 		struct finding *f = &run->out->v[i];
 		enum finding_status st = ST_PACKAGE_SHIPPED;
@@ -1020,7 +1128,6 @@ static void resolve_statuses(struct scan_run *run, size_t first)
 		if (any_file && f->n_locs)
 			f->status = st;
 	}
-	pkgdb_free(db);
 	for (size_t i = first; i < run->out->n;) {
 		struct finding *f = &run->out->v[i];
 		bool drop = false;
@@ -1135,6 +1242,7 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 	struct scan_run run = {0};
 	struct walk_sink sink = {0};
 	struct walk_opts wo = {0};
+	struct pkgdb *db = NULL;
 	size_t first = out->n;
 	double t0 = mono_now();
 	int rc;
@@ -1193,11 +1301,16 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 			rc = analyzers[a]->image_end(run.main.state[a], img);
 	if (rc)
 		goto done;
-	resolve_statuses(&run, first);
+	db = pkgdb_new();
+	stats->pkgdb_entries = read_pkgdbs(&run, db);
+	if ((rc = rehash_recs(&run, db, &wo)))
+		goto done;
+	resolve_statuses(&run, db, first);
 	findings_fold_values(out, first);
 	for (size_t i = 0; i < img->n_layers; i++)
 		stats->bytes += img->layers[i].uncompressed_bytes;
 done:
+	pkgdb_free(db);
 	run_release(&run);
 	stats->seconds = mono_now() - t0;
 	return rc;

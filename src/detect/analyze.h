@@ -16,8 +16,10 @@
  * while the walk goes on (analyze.c tells how); findings and statuses do not
  * depend on their number. Memory stays bounded: a file's bytes are kept only
  * up to SCAN_LANE_KEEP (SCAN_HASH_BUFFER for one thread at a time), to
- * checksum files that turn out to have findings; beyond that the file is
- * checksummed as it streams. */
+ * checksum files that turn out to have findings. A larger file is
+ * checksummed as it streams when it has findings by then, else let go; if
+ * findings come later and a package database lists its path, its layer is
+ * read again after the walk to checksum it. */
 #ifndef DREDGE_ANALYZE_H
 #define DREDGE_ANALYZE_H
 

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import json
 import os
+import random
 import subprocess
 
 from lib.images import Layout, tar_bytes, umoci_image
@@ -292,16 +293,28 @@ def aws_pair(n):
     """A distinct AWS key id and secret for file n (so findings stay apart)."""
     return ("AWS_ACCESS_KEY_ID=AKIAZ5Q4XN7W3BF2X%s\nAWS_SECRET_ACCESS_KEY=Zq3v9Kx7LmP2sT8wYb4nR"
             "6uJ1cF5hD0gA9eQ7%s\n" % ("VUP", "iOx", "VUQ", "jPy", "VUR", "kQz", "VUS",
-                                     "mRw")[2 * n:2 * n + 2])
+                                     "mRw", "VUT", "nSv", "VUW", "pTu")[2 * n:2 * n + 2])
+
+
+def noise(mib):
+    """mib MiB of text lines that do not compress: with them, a layer of
+    filler stays under the inflation ratio limit."""
+    return base64.encodebytes(random.Random(mib).randbytes(mib * 1024 * 1024 * 3 // 4))
 
 
 def package_files():
     """Files with secrets, as a package would ship them: small ones (held to
-    the layer's end), a 20 MiB one (too much to hold: hashed at once) and a
-    34 MiB one (past the buffer: hashed as it streams)."""
+    the layer's end), a 20 MiB one (too much to hold: hashed at once) and
+    33-34 MiB ones, past the buffer: with the key first (hashed as it
+    streams), or last (let go unhashed, then hashed from the layer read
+    again; one of them tampered with)."""
     filler = (b"#" * 79 + b"\n")
     return [("usr/share/app/big.txt",
              b"# big\n" + filler * (34 * 1024 * 1024 // 80) + aws_pair(0).encode()),
+            ("usr/share/app/early.txt", b"# early\n" + aws_pair(4).encode() + noise(1) +
+             filler * (33 * 1024 * 1024 // 80)),
+            ("usr/share/app/late-wrong.txt",
+             b"# late\n" + filler * (33 * 1024 * 1024 // 80) + aws_pair(5).encode()),
             ("usr/share/app/mid.txt",
              b"# mid\n" + filler * (20 * 1024 * 1024 // 80) + aws_pair(1).encode()),
             ("usr/share/app/small.conf", ("# small\n" + aws_pair(2)).encode()),
@@ -317,14 +330,15 @@ def statuses(doc):
 @slow
 def test_package_files_hashed_as_their_database_needs(t):
     files = package_files()
-    listed = [(p, b"tampered" if p.endswith("wrong.conf") else d) for p, d in files]
+    listed = [(p, b"tampered" if "wrong" in p else d) for p, d in files]
     md5sums = "".join("%s  %s\n" % (hashlib.md5(d).hexdigest(), p) for p, d in listed)
     apk = "P:app\nF:usr/share/app\n" + "".join(
         "R:%s\nZ:Q1%s\n" % (p.rsplit("/", 1)[1],
                             base64.b64encode(hashlib.sha1(d).digest()).decode())
         for p, d in listed)
     content = [{"name": p, "data": d} for p, d in files]
-    want = {"usr/share/app/big.txt": "package-shipped", "usr/share/app/mid.txt": "package-shipped",
+    want = {"usr/share/app/big.txt": "package-shipped", "usr/share/app/early.txt": "package-shipped",
+            "usr/share/app/late-wrong.txt": "active", "usr/share/app/mid.txt": "package-shipped",
             "usr/share/app/small.conf": "package-shipped", "usr/share/app/wrong.conf": "active"}
     images = {
         # dpkg's files come before the content: md5 only
