@@ -19,6 +19,7 @@
 #include "verdict/verdict.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,54 @@ out:
 		ref_release(&ref);
 }
 
+/* The engine and the typosquat index, made on a thread of their own while
+ * the first image is opened and its first layer starts to inflate (about
+ * 30 ms of rule analysis that the scan would otherwise wait for). */
+struct prep {
+	const struct rules *rs;
+	struct engine_opts eo;
+	char *cache; /* eo.cache_dir */
+	pthread_t thread;
+	bool running;
+	struct engine *eng;
+	struct typosquat *ts;
+	int rc;
+	char *msg;
+};
+
+static void *prep_main(void *arg)
+{
+	struct prep *p = arg;
+
+	if (!(p->rc = engine_compile(&p->eng, p->rs, &p->eo)))
+		p->rc = typosquat_new(&p->ts);
+	if (p->rc)
+		p->msg = xstrdup(err_msg());
+	return NULL;
+}
+
+/* Waits for the engine: 0, or its error set again on this thread. */
+static int prep_wait(struct prep *p)
+{
+	if (p->running) {
+		pthread_join(p->thread, NULL);
+		p->running = false;
+	}
+	return p->rc ? err_set(p->rc, "%s", p->msg) : 0;
+}
+
+/* scan_opts.prepare: called by the walker thread (the one that started the
+ * prep thread) of each image scan. */
+static int prep_ready(void *ctx, const struct engine **eng, const struct typosquat **ts)
+{
+	struct prep *p = ctx;
+	int rc = prep_wait(p);
+
+	*eng = p->eng;
+	*ts = p->ts;
+	return rc;
+}
+
 static int write_output(const struct scan_cli *o, const struct buf *doc)
 {
 	FILE *f = stdout;
@@ -313,8 +362,7 @@ int cmd_scan(int argc, char **argv)
 	struct scan_cli o = {
 	    .min_severity = SEV_INFO, .exit_code = 1, .fail_on = VERDICT_MALICIOUS};
 	struct rules rs = RULES_INIT;
-	struct engine *eng = NULL;
-	struct typosquat *ts = NULL;
+	struct prep prep = {0};
 	struct intel_set *intel = NULL;
 	struct yara_set *yara = NULL;
 	struct ignore_list ign = {0};
@@ -361,20 +409,18 @@ int cmd_scan(int argc, char **argv)
 			rc = err_set(DR_EUSAGE, "--disable-rule: no rule '%s'", o.disabled[i]);
 			goto fail;
 		}
-	{
-		char *cache = hscache_default_dir();
-		struct engine_opts eo = {.show_secrets = o.show, .cache_dir = cache};
-
-		rc = engine_compile(&eng, &rs, &eo);
-		free(cache);
-		if (rc)
-			goto fail;
-	}
-	if ((rc = typosquat_new(&ts)))
+	prep.rs = &rs;
+	prep.eo.show_secrets = o.show;
+	prep.cache = hscache_default_dir();
+	prep.eo.cache_dir = prep.cache;
+	if (pthread_create(&prep.thread, NULL, prep_main, &prep)) {
+		rc = err_set(DR_ERROR, "cannot start a thread");
 		goto fail;
+	}
+	prep.running = true;
 	{
-		struct scan_opts so = {.engine = eng,
-		                       .typosquat = ts,
+		struct scan_opts so = {.prepare = prep_ready,
+		                       .prepare_ctx = &prep,
 		                       .max_file_size = o.max_file_size,
 		                       .show_secrets = o.show,
 		                       .intel = intel,
@@ -384,6 +430,10 @@ int cmd_scan(int argc, char **argv)
 		for (size_t i = 0; i < o.n_refs; i++)
 			scan_ref(&reps, &n_reps, &alloc_reps, o.refs[i], &o, &so, &ign);
 	}
+	/* rules that do not compile fail the command, as they would have
+	 * before any image was opened */
+	if ((rc = prep_wait(&prep)))
+		goto fail;
 	ro.rules = &rs;
 	ro.color =
 	    o.format == FMT_TABLE && !o.output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
@@ -413,15 +463,18 @@ int cmd_scan(int argc, char **argv)
 fail:
 	code = cli_fail(rc);
 out:
+	prep_wait(&prep);
+	engine_free(prep.eng);
+	typosquat_free(prep.ts);
+	free(prep.msg);
+	free(prep.cache);
 	buf_release(&doc);
 	for (size_t i = 0; i < n_reps; i++)
 		report_release(&reps[i]);
 	free(reps);
 	ignore_release(&ign);
-	typosquat_free(ts);
 	intel_free(intel);
 	yara_set_free(yara);
-	engine_free(eng);
 	rules_release(&rs);
 	free(o.refs);
 	free(o.rule_paths);

@@ -39,6 +39,8 @@ static const struct analyzer_ops *const analyzers[] = {ANALYZER_LIST(ANALYZER_RE
  * and however they run. Image-level work (config and history, layer_begin,
  * layer_end, image_end) runs on the walker's thread on the main lane while
  * no job is in flight: a layer's jobs are all merged before its layer_end.
+ * The lanes are set up when the first layer begins (run_start), its blob
+ * already inflating, so that the engine may be compiled meanwhile.
  *
  * Memory stays bounded: jobs in flight hold layer buffers (the inflater waits
  * for them), at most SCAN_JOB_SLOTS jobs exist, outs waiting for their merge
@@ -159,6 +161,9 @@ struct scan_ctx {
 
 struct scan_run {
 	const struct scan_opts *opts;
+	const struct engine *engine;
+	const struct typosquat *typosquat;
+	bool started; /* the lanes are set up (run_start) */
 	struct image *img;
 	struct findings *out;
 	struct scan_stats *stats;
@@ -752,10 +757,12 @@ static unsigned tool_algos(const char *path)
 	return 0;
 }
 
+static int run_start(struct scan_run *run);
+
 static int sink_layer_begin(void *ctx, const struct image *img, size_t index)
 {
 	struct scan_run *run = ctx;
-	int rc = 0;
+	int rc = run->started ? 0 : run_start(run);
 
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
 		if (analyzers[a]->layer_begin)
@@ -955,7 +962,7 @@ static void scan_name(struct scan_run *run)
 	struct finding f;
 	char ns[256];
 
-	if (!run->opts->typosquat || ref->transport != REF_DOCKER || !ref->repository)
+	if (!run->typosquat || ref->transport != REF_DOCKER || !ref->repository)
 		return;
 	slash = strrchr(ref->repository, '/');
 	if (slash && (size_t)(slash - ref->repository) >= sizeof(ns))
@@ -966,8 +973,7 @@ static void scan_name(struct scan_run *run)
 	} else {
 		ns[0] = '\0';
 	}
-	if (typosquat_check(run->opts->typosquat, ns, slash ? slash + 1 : ref->repository, &hit) !=
-	    1) {
+	if (typosquat_check(run->typosquat, ns, slash ? slash + 1 : ref->repository, &hit) != 1) {
 		err_clear();
 		return;
 	}
@@ -1163,7 +1169,7 @@ static int lane_init(struct scan_ctx *sc, struct scan_run *run)
 	int rc;
 
 	sc->run = run;
-	if ((rc = engine_scan_new(&sc->es, run->opts->engine, &sc->pending)))
+	if ((rc = engine_scan_new(&sc->es, run->engine, &sc->pending)))
 		return rc;
 	for (size_t a = 0; a < N_ANALYZERS; a++)
 		if (analyzers[a]->init && (rc = analyzers[a]->init(&sc->state[a], sc)))
@@ -1236,6 +1242,39 @@ static void run_release(struct scan_run *run)
 	pthread_cond_destroy(&run->cv_merged);
 }
 
+/* Sets up the lanes, scans the config and the name and starts the scanner
+ * threads: when the first layer begins, as its blob starts to inflate (the
+ * engine may still be in the making until then: opts->prepare). */
+static int run_start(struct scan_run *run)
+{
+	int rc;
+
+	run->started = true;
+	run->engine = run->opts->engine;
+	run->typosquat = run->opts->typosquat;
+	if (run->opts->prepare &&
+	    (rc = run->opts->prepare(run->opts->prepare_ctx, &run->engine, &run->typosquat)))
+		return rc;
+	if ((rc = lane_init(&run->main, run)))
+		return rc;
+	for (size_t i = 0; i < run->n_lanes; i++)
+		if ((rc = lane_init(&run->lanes[i], run)))
+			return rc;
+	/* config and history findings go straight to the image's set */
+	if ((rc = scan_config(run)))
+		return rc;
+	for (size_t i = 0; i < run->main.pending.n; i++)
+		findings_add(run->out, &run->main.pending.v[i]);
+	run->main.pending.n = 0;
+	scan_name(run);
+	for (size_t i = 0; i < run->n_lanes; i++) {
+		if (pthread_create(&run->lanes[i].thread, NULL, scanner_main, &run->lanes[i]))
+			return err_set(DR_ERROR, "cannot start a scan thread");
+		run->lanes[i].started = true;
+	}
+	return 0;
+}
+
 int scan_image(struct findings *out, struct scan_stats *stats, struct image *img,
                const struct scan_opts *opts)
 {
@@ -1262,26 +1301,6 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 	pthread_cond_init(&run.cv_merged, NULL);
 	run.n_lanes = (size_t)scanner_count(opts);
 	run.lanes = xcalloc(run.n_lanes, sizeof(*run.lanes));
-	if ((rc = lane_init(&run.main, &run)))
-		goto done;
-	for (size_t i = 0; i < run.n_lanes; i++)
-		if ((rc = lane_init(&run.lanes[i], &run)))
-			goto done;
-	/* config and history findings go straight to the image's set */
-	if ((rc = scan_config(&run)))
-		goto done;
-	for (size_t i = 0; i < run.main.pending.n; i++)
-		findings_add(out, &run.main.pending.v[i]);
-	run.main.pending.n = 0;
-	scan_name(&run);
-
-	for (size_t i = 0; i < run.n_lanes; i++) {
-		if (pthread_create(&run.lanes[i].thread, NULL, scanner_main, &run.lanes[i])) {
-			rc = err_set(DR_ERROR, "cannot start a scan thread");
-			goto done;
-		}
-		run.lanes[i].started = true;
-	}
 	sink.ctx = &run;
 	sink.layer_begin = sink_layer_begin;
 	sink.file = sink_file;
@@ -1293,7 +1312,9 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 		wo = *opts->walk;
 	if (!wo.buffers)
 		wo.buffers = SCAN_WALK_BUFFERS;
-	if ((rc = image_walk(img, &sink, &wo)))
+	/* the lanes start at the first layer_begin (an image without layers:
+	 * here) */
+	if ((rc = image_walk(img, &sink, &wo)) || (!run.started && (rc = run_start(&run))))
 		goto done;
 	stop_scanners(&run);
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)

@@ -37,9 +37,16 @@ struct intel_set;
 struct yara_set;
 
 struct scan_opts {
-	const struct engine *engine;       /* required */
+	const struct engine *engine;       /* required, unless prepare sets it */
 	const struct typosquat *typosquat; /* NULL: no repository name check */
-	uint64_t max_file_size;            /* 0: SCAN_MAX_FILE_SIZE_DEFAULT */
+	/* When set, called once on the walker's thread before engine and
+	 * typosquat are first used: once the image is open and its first layer
+	 * has begun to inflate, so that a caller may make them on another
+	 * thread meanwhile. It sets both (typosquat may be NULL), or returns the
+	 * error that fails the scan. */
+	int (*prepare)(void *ctx, const struct engine **engine, const struct typosquat **typosquat);
+	void *prepare_ctx;
+	uint64_t max_file_size; /* 0: SCAN_MAX_FILE_SIZE_DEFAULT */
 	bool show_secrets;
 	const struct walk_opts *walk;  /* limits and progress for image_walk */
 	const struct intel_set *intel; /* feeds and built-in lists; NULL: no network

@@ -462,6 +462,24 @@ def test_sarif_and_exit_codes(t):
     t.ok("\033[" not in table.stdout, "no colours off a terminal")
 
 
+def test_rule_hyperscan_refuses_fails_the_scan(t):
+    """The engine is compiled while the first image opens and inflates: a rule
+    that PCRE2 accepts but that cannot be scanned for (it matches empty text)
+    still fails the whole command, with no report, whatever the images."""
+    pack = os.path.join(t.tmp, "bad.yaml")
+    with open(pack, "w") as f:
+        f.write("pack: bad\nrules:\n  - id: empty-one\n    category: secret\n"
+                "    title: matches empty text\n    severity: low\n    regex: 'x*'\n")
+    umoci_image(os.path.join(t.tmp, "C"), "c", [{"etc/motd": "hello\n"}])
+    for refs in (["oci:%s:c" % os.path.join(t.tmp, "C")], ["oci:%s:none" % t.tmp],
+                 ["oci:%s:c" % os.path.join(t.tmp, "C"), "oci:%s:c" % os.path.join(t.tmp, "C")]):
+        p = t.dredge("scan", "--rules", pack, "--format", "json", *refs)
+        t.exit(p, 8, "bad rule: %s" % refs)
+        t.eq(p.stdout, "", "no report: %s" % refs)
+        t.contains(p.stderr, "rule 'empty-one' ('%s' line 3): regex matches empty text" % pack,
+                   "message")
+
+
 def test_digest_mismatch_is_error(t):
     lay = Layout(os.path.join(t.tmp, "L"))
     tar = tar_bytes([{"name": "etc/motd", "data": "x" * 3000},
