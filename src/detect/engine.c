@@ -93,20 +93,35 @@ struct engine {
 	 * text-only rules and the keywords only they need; NULL when that is db */
 	hs_database_t *bin_db;
 	/* Rules with neither anchors nor a cheap whole regex but with keywords
-	 * or a path filter: their regexes are scanned only in files whose path
-	 * passes a filter or from shortly before a keyword's first occurrence
-	 * (gate_back bytes: the widest window), as they cannot match elsewhere. */
-	hs_database_t *gated_db;
-	uint8_t *kw_gate;     /* per keyword: opens the gate */
-	uint32_t *gate_paths; /* path bits that open the gate */
-	size_t n_gate_paths;
-	size_t gate_back;
+	 * or a path filter (gated rules): each one's regex is a database of its
+	 * own, scanned only in a file whose path passes the rule's filter, or
+	 * else from shortly before the first occurrence of one of its keywords
+	 * (its window back), as it cannot match elsewhere. A gate of its own
+	 * keeps a rule with common keywords from opening the others. */
+	struct gate *gates;
+	size_t n_gates;
+	uint32_t *kw_gate_at; /* keyword k opens gates kw_gates[kw_gate_at[k]..[k + 1]) */
+	uint32_t *kw_gates;
 	struct crun *runs;
 	size_t n_runs;
 	hs_database_t *path_db; /* paths, block; NULL when none */
 	size_t ring_size;       /* power of two >= max window + lookahead + context */
 	size_t cached_dbs;      /* databases loaded from the cache */
 	uint32_t max_groups;
+};
+
+struct gate {
+	hs_database_t *db;
+	uint32_t rule; /* crule */
+	size_t back;   /* bytes before a keyword a match may start at */
+};
+
+/* A gate in a scan: closed, about to open, or scanning the file. */
+struct gate_scan {
+	hs_stream_t *stream;
+	bool open;
+	uint64_t base; /* file offset of the stream's first byte */
+	uint64_t from; /* where to open it after this chunk, UINT64_MAX: not */
 };
 
 struct seen_string {
@@ -123,11 +138,9 @@ struct engine_scan {
 	hs_scratch_t *scratch;
 	hs_stream_t *stream;  /* db's */
 	hs_stream_t *bstream; /* bin_db's */
-	hs_stream_t *gstream; /* the gated database's, while the gate is open */
-	bool gate_open;
-	uint64_t gate_base; /* file offset of the gated stream's first byte */
-	uint64_t gate_from; /* where to open it after this chunk, UINT64_MAX: not */
-	uint64_t *run_open; /* per crun: start of a run reaching the chunk's end */
+	struct gate_scan *gs; /* per gate */
+	size_t cur_gate;      /* the gate being scanned, for its callback */
+	uint64_t *run_open;   /* per crun: start of a run reaching the chunk's end */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx; /* with the offset limit of a confirm */
 	unsigned long long total_bytes;
@@ -511,11 +524,8 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 		return 0;
 	}
 	p = pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
-	if (gate) { /* 2, 5 */
-		if (r->window + ENGINE_PRE_CONTEXT > e->gate_back)
-			e->gate_back = r->window + ENGINE_PRE_CONTEXT;
+	if (gate) /* 2, 5 */
 		return hs_list_add(gated, r->regex, 0, (unsigned)(e->n_pats - 1), r, &p->prefilter);
-	}
 	return hs_list_add(content, r->regex, 0, (unsigned)(e->n_pats - 1), r, &p->prefilter);
 }
 
@@ -637,6 +647,46 @@ static void binary_patterns(const struct engine *e, struct hs_list *bin,
 	free(kw_used);
 }
 
+/* One database per gated rule, and which keywords open which gates (a rule
+ * with a path filter opens by its path alone). */
+static int compile_gates(struct engine *e, struct hs_list *gated)
+{
+	uint32_t *fill;
+	int rc = 0;
+
+	e->gates = xcalloc(gated->n + 1, sizeof(*e->gates));
+	e->kw_gate_at = xcalloc(e->n_keywords + 1, sizeof(*e->kw_gate_at));
+	for (size_t i = 0; i < gated->n && !rc; i++) {
+		struct gate *g = &e->gates[e->n_gates++];
+		const struct crule *c = &e->cr[e->pats[gated->ids[i]].idx];
+		struct hs_list one = {.expr = &gated->expr[i],
+		                      .flags = &gated->flags[i],
+		                      .ids = &gated->ids[i],
+		                      .n = 1};
+
+		g->rule = e->pats[gated->ids[i]].idx;
+		g->back = c->r->window + ENGINE_PRE_CONTEXT;
+		rc = hs_list_compile(e, &g->db, &one, HS_MODE_STREAM);
+		if (c->path_bit < 0)
+			for (size_t k = 0; k < c->n_kw; k++)
+				e->kw_gate_at[c->kw[k] + 1]++;
+	}
+	for (size_t k = 0; k < e->n_keywords; k++)
+		e->kw_gate_at[k + 1] += e->kw_gate_at[k];
+	e->kw_gates = xcalloc(e->kw_gate_at[e->n_keywords] + 1, sizeof(*e->kw_gates));
+	fill = xcalloc(e->n_keywords + 1, sizeof(*fill));
+	memcpy(fill, e->kw_gate_at, e->n_keywords * sizeof(*fill));
+	for (size_t gi = 0; gi < e->n_gates; gi++) {
+		const struct crule *c = &e->cr[e->gates[gi].rule];
+
+		if (c->path_bit < 0)
+			for (size_t k = 0; k < c->n_kw; k++)
+				e->kw_gates[fill[c->kw[k]]++] = (uint32_t)gi;
+	}
+	free(fill);
+	return rc;
+}
+
 int engine_compile(struct engine **out, const struct rules *rs, const struct engine_opts *opts)
 {
 	struct engine *e = xcalloc(1, sizeof(*e));
@@ -670,17 +720,8 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 		                    (unsigned)e->n_pats);
 		pat_push(&e->pats, &e->n_pats, PAT_KEYWORD, (uint32_t)i);
 	}
-	/* the keywords and path filters of gated rules open the gate */
-	e->kw_gate = xcalloc(e->n_keywords + 1, 1);
-	e->gate_paths = xcalloc(gated.n + 1, sizeof(*e->gate_paths));
-	for (size_t i = 0; i < gated.n; i++) {
-		const struct crule *c = &e->cr[e->pats[gated.ids[i]].idx];
-
-		for (size_t k = 0; k < c->n_kw; k++)
-			e->kw_gate[c->kw[k]] = 1;
-		if (c->path_bit >= 0)
-			e->gate_paths[e->n_gate_paths++] = (uint32_t)c->path_bit;
-	}
+	if (!rc)
+		rc = compile_gates(e, &gated);
 	if (!rc)
 		rc = hs_list_compile(e, &e->db, &content, HS_MODE_STREAM);
 	if (!rc) {
@@ -691,8 +732,6 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 			rc = hs_list_compile(e, &e->bin_db, &bin, HS_MODE_STREAM);
 		hs_list_release(&bin);
 	}
-	if (!rc)
-		rc = hs_list_compile(e, &e->gated_db, &gated, HS_MODE_STREAM);
 	if (!rc)
 		rc = hs_list_compile(e, &e->path_db, &paths, HS_MODE_BLOCK);
 	/* a pending run spans at most a quarter of the ring (see rule_hit) */
@@ -749,9 +788,11 @@ void engine_free(struct engine *e)
 	free(e->path_pats);
 	hs_free_database(e->db);
 	hs_free_database(e->bin_db);
-	hs_free_database(e->gated_db);
-	free(e->kw_gate);
-	free(e->gate_paths);
+	for (size_t i = 0; i < e->n_gates; i++)
+		hs_free_database(e->gates[i].db);
+	free(e->gates);
+	free(e->kw_gate_at);
+	free(e->kw_gates);
 	free(e->runs);
 	hs_free_database(e->path_db);
 	free(e);
@@ -787,12 +828,19 @@ int engine_scan_new(struct engine_scan **out, const struct engine *e, struct fin
 	if ((e->db && hs_alloc_scratch(e->db, &s->scratch) != HS_SUCCESS) ||
 	    (e->bin_db && hs_alloc_scratch(e->bin_db, &s->scratch) != HS_SUCCESS) ||
 	    (e->bin_db && hs_open_stream(e->bin_db, 0, &s->bstream) != HS_SUCCESS) ||
-	    (e->gated_db && hs_alloc_scratch(e->gated_db, &s->scratch) != HS_SUCCESS) ||
-	    (e->gated_db && hs_open_stream(e->gated_db, 0, &s->gstream) != HS_SUCCESS) ||
 	    (e->path_db && hs_alloc_scratch(e->path_db, &s->scratch) != HS_SUCCESS) ||
 	    (e->db && hs_open_stream(e->db, 0, &s->stream) != HS_SUCCESS)) {
 		rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
 		goto done;
+	}
+	s->gs = xcalloc(e->n_gates + 1, sizeof(*s->gs));
+	for (size_t i = 0; i < e->n_gates; i++) {
+		s->gs[i].from = UINT64_MAX;
+		if (hs_alloc_scratch(e->gates[i].db, &s->scratch) != HS_SUCCESS ||
+		    hs_open_stream(e->gates[i].db, 0, &s->gs[i].stream) != HS_SUCCESS) {
+			rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
+			goto done;
+		}
 	}
 	s->md = pcre2_match_data_create(e->max_groups, NULL);
 	s->mctx = pcre2_match_context_create(NULL);
@@ -830,8 +878,10 @@ void engine_scan_free(struct engine_scan *s)
 		hs_close_stream(s->stream, s->scratch, NULL, NULL);
 	if (s->bstream)
 		hs_close_stream(s->bstream, s->scratch, NULL, NULL);
-	if (s->gstream)
-		hs_close_stream(s->gstream, s->scratch, NULL, NULL);
+	for (size_t i = 0; s->gs && i < s->e->n_gates; i++)
+		if (s->gs[i].stream)
+			hs_close_stream(s->gs[i].stream, s->scratch, NULL, NULL);
+	free(s->gs);
 	hs_free_scratch(s->scratch);
 	pcre2_match_data_free(s->md);
 	pcre2_match_context_free(s->mctx);
@@ -1336,11 +1386,13 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 			s->kw_seen[p->idx] = 1;
 			s->kw_touched[s->n_kw_touched++] = p->idx;
 		}
-		if (s->e->kw_gate[p->idx] && !s->gate_open) {
-			uint64_t at = to > s->e->gate_back ? to - s->e->gate_back : 0;
+		for (uint32_t k = s->e->kw_gate_at[p->idx]; k < s->e->kw_gate_at[p->idx + 1]; k++) {
+			const struct gate *g = &s->e->gates[s->e->kw_gates[k]];
+			struct gate_scan *gs = &s->gs[s->e->kw_gates[k]];
+			uint64_t at = to > g->back ? to - g->back : 0;
 
-			if (at < s->gate_from)
-				s->gate_from = at;
+			if (!gs->open && at < gs->from)
+				gs->from = at;
 		}
 		break;
 	case PAT_STRING:
@@ -1428,35 +1480,37 @@ static void run_close(struct engine_scan *s, size_t ri)
 	s->run_open[ri] = ENGINE_RUN_NONE;
 }
 
-/* A hit of the gated database: its offsets count from gate_base. */
+/* A hit of the gate being scanned: its offsets count from its base. */
 static int on_gated_hit(unsigned int id, unsigned long long from, unsigned long long to,
                         unsigned int flags, void *ctx)
 {
 	struct engine_scan *s = ctx;
+	uint64_t base = s->gs[s->cur_gate].base;
 
-	return on_hit(id, from + s->gate_base, to + s->gate_base, flags, ctx);
+	return on_hit(id, from + base, to + base, flags, ctx);
 }
 
-/* Scans bytes with the gated database; a failure is kept in s->rc. */
-static int gated_scan(struct engine_scan *s, const unsigned char *p, size_t n)
+/* Scans bytes with gate gi's database; a failure is kept in s->rc. */
+static int gated_scan(struct engine_scan *s, size_t gi, const unsigned char *p, size_t n)
 {
-	if (hs_scan_stream(s->gstream, (const char *)p, (unsigned)n, 0, s->scratch, on_gated_hit,
-	                   s) != HS_SUCCESS)
+	s->cur_gate = gi;
+	if (hs_scan_stream(s->gs[gi].stream, (const char *)p, (unsigned)n, 0, s->scratch,
+	                   on_gated_hit, s) != HS_SUCCESS)
 		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
 	return s->rc;
 }
 
-/* Opens the gated stream at file offset from (its bytes up to the end of the
+/* Opens gate gi's stream at file offset from (its bytes up to the end of the
  * current chunk must be available) and scans them. */
-static void gate_open(struct engine_scan *s, uint64_t from)
+static void gate_open(struct engine_scan *s, size_t gi, uint64_t from)
 {
 	uint64_t lo = avail_start(s), end = s->chunk_base + s->chunk_len;
 
 	if (from < lo)
 		from = lo;
-	s->gate_open = true;
-	s->gate_base = from;
-	s->gate_from = UINT64_MAX;
+	s->gs[gi].open = true;
+	s->gs[gi].base = from;
+	s->gs[gi].from = UINT64_MAX;
 	while (from < end) {
 		const unsigned char *p;
 		size_t n;
@@ -1471,9 +1525,25 @@ static void gate_open(struct engine_scan *s, uint64_t from)
 			n = (size_t)(end - from);
 			p = s->chunk + (from - s->chunk_base);
 		}
-		if (gated_scan(s, p, n))
+		if (gated_scan(s, gi, p, n))
 			return;
 		from += n;
+	}
+}
+
+/* Gives the gates the current chunk: an open gate scans it, one a keyword
+ * asked for opens (a gate of a text-only rule stays shut in a binary). */
+static void gates_feed(struct engine_scan *s, const unsigned char *p, size_t n)
+{
+	for (size_t gi = 0; gi < s->e->n_gates && !s->rc; gi++) {
+		struct gate_scan *gs = &s->gs[gi];
+
+		if (s->binary && s->e->cr[s->e->gates[gi].rule].r->text_only)
+			continue;
+		if (gs->open)
+			gated_scan(s, gi, p, n);
+		else if (gs->from != UINT64_MAX)
+			gate_open(s, gi, gs->from);
 	}
 }
 
@@ -1545,14 +1615,17 @@ int engine_file_begin(struct engine_scan *s, const char *path, const char *layer
 	s->rc = 0;
 	s->n_reported = 0;
 	memset(s->path_bits, 0, s->e->n_path_bits + 1);
-	s->gate_open = false;
-	s->gate_from = UINT64_MAX;
 	for (size_t i = 0; i < s->e->n_runs; i++)
 		s->run_open[i] = ENGINE_RUN_NONE;
 	path_rules(s);
-	for (size_t i = 0; i < s->e->n_gate_paths && !s->gate_open; i++)
-		s->gate_open = s->path_bits[s->e->gate_paths[i]];
-	s->gate_base = 0;
+	/* a gated rule with a path filter scans the files it passes, whole */
+	for (size_t gi = 0; gi < s->e->n_gates; gi++) {
+		int bit = s->e->cr[s->e->gates[gi].rule].path_bit;
+
+		s->gs[gi].open = bit >= 0 && s->path_bits[bit];
+		s->gs[gi].base = 0;
+		s->gs[gi].from = UINT64_MAX;
+	}
 	return s->rc;
 }
 
@@ -1604,12 +1677,9 @@ static int feed(struct engine_scan *s, const unsigned char *p, size_t len)
 			s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
 			break;
 		}
-		if (s->gate_open) {
-			if (gated_scan(s, p, n))
-				break;
-		} else if (s->gate_from != UINT64_MAX) {
-			gate_open(s, s->gate_from);
-		}
+		gates_feed(s, p, n);
+		if (s->rc)
+			break;
 		for (size_t i = 0; i < s->e->n_runs; i++)
 			if (!(s->binary && s->e->cr[s->e->runs[i].rule].r->text_only))
 				run_scan(s, i);
@@ -1735,13 +1805,19 @@ int engine_file_end(struct engine_scan *s)
 	s->chunk = (const unsigned char *)"";
 	if (s->cur && hs_reset_stream(s->cur, 0, s->scratch, on_hit, s) != HS_SUCCESS)
 		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
-	if (!s->gate_open && s->gate_from != UINT64_MAX)
-		gate_open(s, s->gate_from); /* a keyword in the file's last bytes */
-	if (s->gate_open &&
-	    hs_reset_stream(s->gstream, 0, s->scratch, on_gated_hit, s) != HS_SUCCESS)
-		s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
-	s->gate_open = false;
-	s->gate_from = UINT64_MAX;
+	for (size_t gi = 0; gi < s->e->n_gates; gi++) {
+		struct gate_scan *gs = &s->gs[gi];
+
+		if (!gs->open && gs->from != UINT64_MAX &&
+		    !(s->binary && s->e->cr[s->e->gates[gi].rule].r->text_only))
+			gate_open(s, gi, gs->from); /* a keyword in the file's last bytes */
+		s->cur_gate = gi;
+		if (gs->open &&
+		    hs_reset_stream(gs->stream, 0, s->scratch, on_gated_hit, s) != HS_SUCCESS)
+			s->rc = err_set(DR_ERROR, "engine: scan failed in '%s'", s->path);
+		gs->open = false;
+		gs->from = UINT64_MAX;
+	}
 	for (size_t i = 0; i < s->e->n_runs; i++)
 		run_close(s, i);
 	resolve_pending(s);
