@@ -8,10 +8,14 @@
 #include <string.h>
 
 #define ANCHOR_PRODUCT_MAX 256 /* literals a concatenation may multiply into */
-#define ANCHOR_CLASS_EXACT 10  /* a class of at most this many bytes is a literal set */
-#define ANCHOR_DEPTH_MAX   64  /* group nesting read */
-#define ANCHOR_RUN_SET_MAX 200 /* a run anchor's class leaves out some bytes */
-#define LSET_LINEAR        16  /* literals of a set searched one by one */
+/* ...or, to lengthen literals shorter than ANCHOR_SHORT bytes (which occur
+ * too often in files: each hit costs a callback, most a confirm), into */
+#define ANCHOR_PRODUCT_SHORT_MAX 2048
+#define ANCHOR_SHORT             4
+#define ANCHOR_CLASS_EXACT       10  /* a class of at most this many bytes is a literal set */
+#define ANCHOR_DEPTH_MAX         64  /* group nesting read */
+#define ANCHOR_RUN_SET_MAX       200 /* a run anchor's class leaves out some bytes */
+#define LSET_LINEAR              16  /* literals of a set searched one by one */
 
 struct cset {
 	uint64_t b[4];
@@ -161,13 +165,16 @@ static void lset_copy(struct lset *dst, const struct lset *src)
 	lset_union(dst, src);
 }
 
+static size_t lset_min_len(const struct lset *s);
+
 /* out = every a followed by every b; false when it would be too big. */
 static bool lset_product(struct lset *out, const struct lset *a, const struct lset *b)
 {
 	size_t n = a->n * b->n;
+	size_t cap = lset_min_len(a) < ANCHOR_SHORT ? ANCHOR_PRODUCT_SHORT_MAX : ANCHOR_PRODUCT_MAX;
 
 	memset(out, 0, sizeof(*out));
-	if (n > ANCHOR_SET_MAX || (n > ANCHOR_PRODUCT_MAX && a->n > 1 && b->n > 1))
+	if (n > ANCHOR_SET_MAX || (n > cap && a->n > 1 && b->n > 1))
 		return false;
 	for (size_t i = 0; i < a->n; i++) {
 		for (size_t j = 0; j < b->n; j++) {

@@ -83,6 +83,22 @@ TEST(anchor, small_classes_and_whitespace_expand)
 	anchor_release(&a);
 }
 
+TEST(anchor, short_literals_multiply_further)
+{
+	struct anchors a;
+
+	/* three-byte literals (3 x 4 x 10 of them) multiply by a fourth byte of
+	 * ten past the usual 256: 1200 literals of four bytes */
+	CHECK(anchor_extract(&a, "\\b[MNO][DTjz][AEIMQUYcgk][w-z0-5][A-Za-z0-9_-]{19,23}\\.", 3));
+	CHECK_INT(a.n, 1200);
+	CHECK_INT(anchor_min_len(&a), 4);
+	anchor_release(&a);
+	/* literals already long do not: 3 x 100 would be no better anchor */
+	CHECK(anchor_extract(&a, "sk-ant-(?:api|admin|sid)\\d{2}-[A-Za-z0-9_-]{80,120}AA", 3));
+	CHECK_INT(a.n, 3);
+	anchor_release(&a);
+}
+
 TEST(anchor, lookaround_and_flags_are_supersets)
 {
 	struct anchors a;
