@@ -10,7 +10,7 @@ import subprocess
 
 from lib.images import Layout, tar_bytes, umoci_image
 from lib.marks import slow
-from lib.registry import Registry
+from lib.registry import PASSWORD, USER, Registry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -359,6 +359,30 @@ def test_package_files_hashed_as_their_database_needs(t):
     lay.image("none", [tar_bytes(content)])
     doc = scan(t, "oci:%s:none" % lay.path)
     t.eq(set(statuses(doc).values()), {"active"}, "no database: active")
+
+
+@slow
+def test_layer_read_again_from_a_registry(t):
+    """A file let go unhashed whose findings come late is hashed by reading
+    its layer again: from a registry with token auth, a second download of
+    the blob, verified again (big.txt is package-shipped only through it)."""
+    files = package_files()
+    md5sums = "".join("%s  %s\n" % (hashlib.md5(b"x" if "wrong" in p else d).hexdigest(), p)
+                      for p, d in files)
+    lay = Layout(os.path.join(t.tmp, "L"))
+    lay.image("t", [tar_bytes([{"name": "etc/dpkg/dpkg.cfg", "data": "# dpkg\n"}] +
+                              [{"name": p, "data": d} for p, d in files] +
+                              [{"name": "var/lib/dpkg/info/app.md5sums", "data": md5sums}])])
+    r = Registry(t.tmp, "token")
+    t.defer(r.stop)
+    r.push(lay.path, "t", "team/pkg")
+    doc = scan(t, r.ref("team/pkg", "t"), "--insecure", "--creds", "%s:%s" % (USER, PASSWORD))
+    t.eq(statuses(doc), {"usr/share/app/big.txt": "package-shipped",
+                         "usr/share/app/early.txt": "package-shipped",
+                         "usr/share/app/late-wrong.txt": "active",
+                         "usr/share/app/mid.txt": "package-shipped",
+                         "usr/share/app/small.conf": "package-shipped",
+                         "usr/share/app/wrong.conf": "active"}, "statuses")
 
 
 def aws_key(n):
