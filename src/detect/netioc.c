@@ -55,7 +55,7 @@ struct netioc {
 	size_t carry_len;
 	char *scratch;
 	size_t scratch_alloc;
-	bool avx2; /* the CPU runs the 32-byte scans */
+	bool avx2; /* the 32-byte scans: the CPU runs them, not limited */
 	struct tld_slot tld[TLD_SLOTS];
 	struct reg_slot reg[REG_SLOTS];
 };
@@ -1078,6 +1078,12 @@ struct netioc *netioc_new(void)
 	x->avx2 = __builtin_cpu_supports("avx2");
 #endif
 	return x;
+}
+
+void netioc_limit_simd(struct netioc *x, int level)
+{
+	if (level < 2)
+		x->avx2 = false;
 }
 
 void netioc_free(struct netioc *x)

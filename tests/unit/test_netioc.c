@@ -22,9 +22,23 @@ static int collect(void *ctx, const struct ioc *ioc)
 }
 
 /* Runs text through the extractor in chunks of chunk bytes (0: whole). */
-static char *extract(const char *text, size_t chunk, unsigned flags)
+/* The widths of the vector scans each check runs with (netioc_limit_simd):
+ * 16 bytes and AVX2 (which runs as 16 bytes on a CPU without it). */
+static const int widths[] = {0, 2};
+#define N_WIDTHS (sizeof(widths) / sizeof(widths[0]))
+static int width = 2;
+
+static struct netioc *new_at_width(int w)
 {
 	struct netioc *x = netioc_new();
+
+	netioc_limit_simd(x, w);
+	return x;
+}
+
+static char *extract(const char *text, size_t chunk, unsigned flags)
+{
+	struct netioc *x = new_at_width(width);
 	struct buf b = BUF_INIT;
 	size_t len = strlen(text);
 
@@ -46,17 +60,21 @@ static char *extract(const char *text, size_t chunk, unsigned flags)
 	return buf_detach(&b, NULL);
 }
 
-/* The same indicators whatever the chunk size. */
+/* The same indicators whatever the chunk size and the scans' width. */
 #define CHECK_EXTRACT(text, flags, want)                                                           \
 	do {                                                                                       \
 		static const size_t sizes_[] = {0, 1, 2, 3, 7, 64, 4095};                          \
-		for (size_t k_ = 0; k_ < sizeof(sizes_) / sizeof(sizes_[0]); k_++) {               \
-			char *got_ = extract((text), sizes_[k_], (flags));                         \
-			int same_ = !strcmp(got_, (want));                                         \
-			if (!same_)                                                                \
-				fprintf(stderr, "  chunk %zu:\n%s", sizes_[k_], got_);             \
-			free(got_);                                                                \
-			CHECK(same_);                                                              \
+		for (size_t w_ = 0; w_ < N_WIDTHS; w_++) {                                         \
+			width = widths[w_];                                                        \
+			for (size_t k_ = 0; k_ < sizeof(sizes_) / sizeof(sizes_[0]); k_++) {       \
+				char *got_ = extract((text), sizes_[k_], (flags));                 \
+				int same_ = !strcmp(got_, (want));                                 \
+				if (!same_)                                                        \
+					fprintf(stderr, "  width %d, chunk %zu:\n%s", width,       \
+					        sizes_[k_], got_);                                 \
+				free(got_);                                                        \
+				CHECK(same_);                                                      \
+			}                                                                          \
 		}                                                                                  \
 	} while (0)
 
@@ -170,8 +188,9 @@ TEST(netioc, onion_in_binary)
 	    "\x00zz expyuzz4wqqyqhjn.onion\x00 http://example.com/ not looked at";
 	size_t len = sizeof(text) - 1;
 
-	for (size_t chunk = 1; chunk <= len; chunk = chunk * 2 + 1) {
-		struct netioc *x = netioc_new();
+	for (size_t k = 0; k < N_WIDTHS * 8; k++) {
+		size_t chunk = ((size_t)2 << (k % 8)) - 1; /* 1, 3, 7 ... 255 */
+		struct netioc *x = new_at_width(widths[k / 8]);
 		struct buf b = BUF_INIT;
 
 		netioc_begin(x, NETIOC_ONION_ONLY, collect, &b);
@@ -266,8 +285,9 @@ TEST(netioc, lines_without_marks_skipped)
 	struct buf text = BUF_INIT, want = BUF_INIT;
 	long line = 1;
 
-	/* lines without '.' or ':' of every length around the 16-byte blocks of
-	 * the fast scan, each followed by a line whose indicator ends it */
+	/* lines without '.' or ':' of every length around the 16- and 32-byte
+	 * blocks of the fast scans, each followed by a line whose indicator ends
+	 * it */
 	for (int n = 0; n < 40; n++) {
 		for (int i = 0; i < n; i++)
 			buf_addc(&text, (char)('a' + i % 26));
@@ -328,21 +348,21 @@ TEST(netioc, onion_at_chunk_boundaries)
 {
 	static const char name[] = "2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion";
 
-	/* the name at every offset from the 16-byte blocks of the fast scan,
-	 * after decoys that match its first, second and sixth bytes, fed whole
-	 * and split inside ".onion" */
-	for (size_t pad = 0; pad < 40; pad++) {
+	/* the name at every offset from the 16- and 32-byte blocks of the fast
+	 * scans, after decoys that match its first, second and sixth bytes, fed
+	 * whole and split inside ".onion", at every width */
+	for (size_t pad = 0; pad < 40 * N_WIDTHS; pad++) {
 		struct buf bin = BUF_INIT;
 		size_t dot;
 
 		buf_addc(&bin, '\0');
-		for (size_t i = 0; i < pad; i++)
+		for (size_t i = 0; i < pad % 40; i++)
 			buf_addc(&bin, '\x01');
 		buf_adds(&bin, ".oxxxn .onio.n\x01");
 		dot = bin.len + sizeof(name) - 1 - 6;
 		buf_adds(&bin, name);
 		for (size_t cut = 0; cut <= 6; cut++) {
-			struct netioc *x = netioc_new();
+			struct netioc *x = new_at_width(widths[pad / 40]);
 			struct buf b = BUF_INIT;
 			size_t at = dot + cut; /* inside ".onion", or an empty second feed */
 
