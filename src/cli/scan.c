@@ -320,13 +320,17 @@ static void *prep_main(void *arg)
 	return NULL;
 }
 
+static void prep_join(struct prep *p)
+{
+	if (p->running)
+		pthread_join(p->thread, NULL);
+	p->running = false;
+}
+
 /* Waits for the engine: 0, or its error set again on this thread. */
 static int prep_wait(struct prep *p)
 {
-	if (p->running) {
-		pthread_join(p->thread, NULL);
-		p->running = false;
-	}
+	prep_join(p);
 	return p->rc ? err_set(p->rc, "%s", p->msg) : 0;
 }
 
@@ -463,7 +467,7 @@ int cmd_scan(int argc, char **argv)
 fail:
 	code = cli_fail(rc);
 out:
-	prep_wait(&prep);
+	prep_join(&prep);
 	engine_free(prep.eng);
 	typosquat_free(prep.ts);
 	free(prep.msg);

@@ -274,15 +274,15 @@ static unsigned likely_algos(unsigned hints, const char *path)
 	return algos ? algos : SUM_ALL;
 }
 
-/* True when every finding of fs is a documented example or placeholder:
- * their status does not depend on the package databases, and the file's
- * checksums are not needed. */
-static bool all_examples(const struct findings *fs)
+/* True when fs holds a finding that is not a documented example or
+ * placeholder: its status depends on the package databases, which need the
+ * file's checksums. */
+static bool needs_sums(const struct findings *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)
 		if (fs->v[i].status != ST_EXAMPLE)
-			return false;
-	return true;
+			return true;
+	return false;
 }
 
 static void item_release(struct scan_run *run, struct item *it);
@@ -380,7 +380,7 @@ static int lane_content(struct scan_ctx *sc, struct item *it)
 		buf_add(&sc->keep, data, len);
 	} else if (sc->db_kind != PKGDB_NONE) {
 		sc->incomplete = true; /* an oversized database is not read */
-	} else if (!(sc->pending.n && !all_examples(&sc->pending))) {
+	} else if (!needs_sums(&sc->pending)) {
 		/* too big to hold, and no finding needs its checksums yet: let go
 		 * (most large files never get one; one that does is hashed after
 		 * the walk, from its layer read again) */
@@ -410,7 +410,7 @@ static int lane_content(struct scan_ctx *sc, struct item *it)
 static void lane_leave(struct scan_ctx *sc)
 {
 	struct file_item *fi = sc->file;
-	bool rec = sc->pending.n && !all_examples(&sc->pending);
+	bool rec = needs_sums(&sc->pending);
 	bool db = sc->db_kind != PKGDB_NONE && !sc->incomplete;
 	const char *kept;
 	struct job *job = sc->job;

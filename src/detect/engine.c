@@ -999,6 +999,12 @@ static long line_at(struct engine_scan *s, uint64_t at)
 	return s->line_count - (long)count_nl_range(s, at, s->line_pos) + 1;
 }
 
+/* False for a text-only rule while the file is a binary. */
+static bool rule_applies(const struct engine_scan *s, uint32_t ci)
+{
+	return !(s->binary && s->e->cr[ci].r->text_only);
+}
+
 static void touch(struct engine_scan *s, uint32_t ci)
 {
 	if (!s->touched_flag[ci]) {
@@ -1401,8 +1407,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 	case PAT_RULE: {
 		const struct crule *c = &s->e->cr[p->idx];
 
-		if ((c->path_bit < 0 || s->path_bits[c->path_bit]) &&
-		    !(s->binary && c->r->text_only))
+		if ((c->path_bit < 0 || s->path_bits[c->path_bit]) && rule_applies(s, p->idx))
 			rule_hit(s, p->idx, to);
 		break;
 	}
@@ -1538,7 +1543,7 @@ static void gates_feed(struct engine_scan *s, const unsigned char *p, size_t n)
 	for (size_t gi = 0; gi < s->e->n_gates && !s->rc; gi++) {
 		struct gate_scan *gs = &s->gs[gi];
 
-		if (s->binary && s->e->cr[s->e->gates[gi].rule].r->text_only)
+		if (!rule_applies(s, s->e->gates[gi].rule))
 			continue;
 		if (gs->open)
 			gated_scan(s, gi, p, n);
@@ -1681,7 +1686,7 @@ static int feed(struct engine_scan *s, const unsigned char *p, size_t len)
 		if (s->rc)
 			break;
 		for (size_t i = 0; i < s->e->n_runs; i++)
-			if (!(s->binary && s->e->cr[s->e->runs[i].rule].r->text_only))
+			if (rule_applies(s, s->e->runs[i].rule))
 				run_scan(s, i);
 		resolve_pending(s);
 		/* move the line counter to the end of the chunk */
@@ -1808,8 +1813,7 @@ int engine_file_end(struct engine_scan *s)
 	for (size_t gi = 0; gi < s->e->n_gates; gi++) {
 		struct gate_scan *gs = &s->gs[gi];
 
-		if (!gs->open && gs->from != UINT64_MAX &&
-		    !(s->binary && s->e->cr[s->e->gates[gi].rule].r->text_only))
+		if (!gs->open && gs->from != UINT64_MAX && rule_applies(s, s->e->gates[gi].rule))
 			gate_open(s, gi, gs->from); /* a keyword in the file's last bytes */
 		s->cur_gate = gi;
 		if (gs->open &&

@@ -26,9 +26,9 @@ enum file_type {
 	FT_OTHER,
 };
 
-const char *file_type_name(enum file_type t);
+const char *file_type_name(enum file_type t); /* "reg", "dir", "symlink", … */
 
-struct walk_pool; /* "reg", "dir", "symlink", … */
+struct walk_pool; /* a layer's buffers */
 
 struct file_event {
 	const char *path;     /* normalised: no leading "./" or "/"; for a
