@@ -55,7 +55,7 @@ struct netioc {
 	size_t carry_len;
 	char *scratch;
 	size_t scratch_alloc;
-	bool avx2; /* the 32-byte scans: the CPU runs them, not limited */
+	bool avx2; /* the 32-byte scans: the CPU runs them, not turned off */
 	struct tld_slot tld[TLD_SLOTS];
 	struct reg_slot reg[REG_SLOTS];
 };
@@ -1080,10 +1080,14 @@ struct netioc *netioc_new(void)
 	return x;
 }
 
-void netioc_limit_simd(struct netioc *x, int level)
+void netioc_allow_avx2(struct netioc *x, bool allow)
 {
-	if (level < 2)
-		x->avx2 = false;
+#ifdef HAVE_AVX2_PATH
+	x->avx2 = allow && __builtin_cpu_supports("avx2");
+#else
+	(void)x;
+	(void)allow;
+#endif
 }
 
 void netioc_free(struct netioc *x)

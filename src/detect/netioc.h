@@ -62,10 +62,9 @@ struct netioc;
  * names it has seen (about 250 KB) for its whole life. */
 struct netioc *netioc_new(void);
 void netioc_free(struct netioc *x);
-/* Keeps x's line and onion scans at most level wide: 0 (16 bytes at a time,
- * or one) or 2 (32, AVX2); x never goes past what the CPU runs. The tests
- * check every width the CPU has. */
-void netioc_limit_simd(struct netioc *x, int level);
+/* Lets x's line and onion scans take 32 bytes at a time (AVX2, the default
+ * where the CPU runs it) or not (16 bytes, or one): the tests check both. */
+void netioc_allow_avx2(struct netioc *x, bool allow);
 /* Starts a stream (reusing x's memory). */
 void netioc_begin(struct netioc *x, unsigned flags, netioc_fn fn, void *ctx);
 int netioc_feed(struct netioc *x, const void *data, size_t len);

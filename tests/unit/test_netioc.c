@@ -22,17 +22,16 @@ static int collect(void *ctx, const struct ioc *ioc)
 }
 
 /* Runs text through the extractor in chunks of chunk bytes (0: whole). */
-/* The widths of the vector scans each check runs with (netioc_limit_simd):
- * 16 bytes and AVX2 (which runs as 16 bytes on a CPU without it). */
-static const int widths[] = {0, 2};
-#define N_WIDTHS (sizeof(widths) / sizeof(widths[0]))
-static int width = 2;
+/* Each check runs with the 32-byte scans (AVX2, where the CPU has it) and
+ * without them (16 bytes at a time): width 1 and 0. */
+#define N_WIDTHS 2
+static size_t width = 1;
 
-static struct netioc *new_at_width(int w)
+static struct netioc *new_at_width(size_t w)
 {
 	struct netioc *x = netioc_new();
 
-	netioc_limit_simd(x, w);
+	netioc_allow_avx2(x, w == 1);
 	return x;
 }
 
@@ -65,12 +64,12 @@ static char *extract(const char *text, size_t chunk, unsigned flags)
 	do {                                                                                       \
 		static const size_t sizes_[] = {0, 1, 2, 3, 7, 64, 4095};                          \
 		for (size_t w_ = 0; w_ < N_WIDTHS; w_++) {                                         \
-			width = widths[w_];                                                        \
+			width = w_;                                                                \
 			for (size_t k_ = 0; k_ < sizeof(sizes_) / sizeof(sizes_[0]); k_++) {       \
 				char *got_ = extract((text), sizes_[k_], (flags));                 \
 				int same_ = !strcmp(got_, (want));                                 \
 				if (!same_)                                                        \
-					fprintf(stderr, "  width %d, chunk %zu:\n%s", width,       \
+					fprintf(stderr, "  width %zu, chunk %zu:\n%s", width,      \
 					        sizes_[k_], got_);                                 \
 				free(got_);                                                        \
 				CHECK(same_);                                                      \
@@ -190,7 +189,7 @@ TEST(netioc, onion_in_binary)
 
 	for (size_t k = 0; k < N_WIDTHS * 8; k++) {
 		size_t chunk = ((size_t)2 << (k % 8)) - 1; /* 1, 3, 7 ... 255 */
-		struct netioc *x = new_at_width(widths[k / 8]);
+		struct netioc *x = new_at_width(k / 8);
 		struct buf b = BUF_INIT;
 
 		netioc_begin(x, NETIOC_ONION_ONLY, collect, &b);
@@ -362,7 +361,7 @@ TEST(netioc, onion_at_chunk_boundaries)
 		dot = bin.len + sizeof(name) - 1 - 6;
 		buf_adds(&bin, name);
 		for (size_t cut = 0; cut <= 6; cut++) {
-			struct netioc *x = new_at_width(widths[pad / 40]);
+			struct netioc *x = new_at_width(pad / 40);
 			struct buf b = BUF_INIT;
 			size_t at = dot + cut; /* inside ".onion", or an empty second feed */
 
