@@ -49,12 +49,14 @@ enum codec { CODEC_NONE, CODEC_GZIP, CODEC_ZSTD };
 struct queue {
 	struct item v[WALK_BUFFERS_MAX + 1]; /* every buffer plus the end item fit */
 	size_t head, len;
+	pthread_cond_t cv; /* its reader: an item */
 };
 
 struct walk_pool {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	unsigned char *arena; /* the buffers, WALK_BUF_SIZE each */
+	/* each waits for one thing, so that a change wakes only who needs it */
+	pthread_cond_t cv_free; /* the inflater: a free buffer */
+	unsigned char *arena;   /* the buffers, WALK_BUF_SIZE each */
 	size_t n_buffers;
 	int refs[WALK_BUFFERS_MAX];            /* readers still holding each buffer */
 	unsigned char *pool[WALK_BUFFERS_MAX]; /* free buffers */
@@ -84,7 +86,7 @@ static unsigned char *pool_get(struct walk_pool *p)
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->n_free && !p->cancel)
-		pthread_cond_wait(&p->cv, &p->mu);
+		pthread_cond_wait(&p->cv_free, &p->mu);
 	if (!p->cancel)
 		b = p->pool[--p->n_free];
 	pthread_mutex_unlock(&p->mu);
@@ -103,8 +105,9 @@ static void release_locked(struct walk_pool *p, unsigned char *b)
 
 	if (--p->refs[i] <= 0) {
 		p->refs[i] = 0;
+		if (!p->n_free)
+			pthread_cond_signal(&p->cv_free);
 		p->pool[p->n_free++] = b;
-		pthread_cond_broadcast(&p->cv);
 	}
 }
 
@@ -141,7 +144,8 @@ void walk_release(struct walk_pool *p, int held)
 static void queue_add(struct queue *q, struct item it)
 {
 	q->v[(q->head + q->len) % (WALK_BUFFERS_MAX + 1)] = it;
-	q->len++;
+	if (!q->len++)
+		pthread_cond_signal(&q->cv);
 }
 
 /* Queues an item: uncompressed buffers to the walker and the hasher,
@@ -157,7 +161,6 @@ static void queue_push(struct walk_pool *p, enum item_kind kind, unsigned char *
 	queue_add(&p->to_hasher, it);
 	if (kind != ITEM_COMPRESSED)
 		queue_add(&p->to_walker, it);
-	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -167,7 +170,7 @@ static struct item queue_pop(struct walk_pool *p, struct queue *q)
 
 	pthread_mutex_lock(&p->mu);
 	while (!q->len)
-		pthread_cond_wait(&p->cv, &p->mu);
+		pthread_cond_wait(&q->cv, &p->mu);
 	it = q->v[q->head];
 	q->head = (q->head + 1) % (WALK_BUFFERS_MAX + 1);
 	q->len--;
@@ -179,7 +182,7 @@ static void pipeline_cancel(struct walk_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->cancel = true;
-	pthread_cond_broadcast(&p->cv);
+	pthread_cond_broadcast(&p->cv_free);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -845,7 +848,9 @@ int layer_walk(struct image *img, size_t index, const struct walk_sink *sink,
 		return err_wrap(rc, "cannot read layer '%s'", layer->desc.digest);
 
 	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.cv, NULL);
+	pthread_cond_init(&p.cv_free, NULL);
+	pthread_cond_init(&p.to_walker.cv, NULL);
+	pthread_cond_init(&p.to_hasher.cv, NULL);
 	/* the number of buffers bounds memory */
 	n_buffers = opts->buffers ? opts->buffers : WALK_BUFFERS_DEFAULT;
 	if (n_buffers < WALK_BUFFERS_MIN)
@@ -961,7 +966,9 @@ done:
 	sha256_release(&p.tar_hash);
 	free(p.arena);
 	pthread_mutex_destroy(&p.mu);
-	pthread_cond_destroy(&p.cv);
+	pthread_cond_destroy(&p.cv_free);
+	pthread_cond_destroy(&p.to_walker.cv);
+	pthread_cond_destroy(&p.to_hasher.cv);
 	blob_reader_free(reader);
 	return rc;
 }
