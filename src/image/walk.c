@@ -11,7 +11,9 @@
  * uncompressed buffer is read by both the hasher and the walker, and a sink
  * may keep content longer with walk_hold), so memory stays bounded whatever
  * the layer size, and on two cores decompression, hashing and scanning
- * overlap. */
+ * overlap. Compressed bytes that a reader can lend where they lie (a file's
+ * pages, blob_view) are inflated and hashed there, not copied into the pool;
+ * they are given back once hashed. */
 #include "image/walk.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -40,7 +42,7 @@ enum item_kind { ITEM_COMPRESSED, ITEM_PLAIN, ITEM_END };
 
 struct item {
 	enum item_kind kind;
-	unsigned char *data;
+	const unsigned char *data; /* a pool buffer, or compressed bytes the reader lent */
 	size_t len;
 };
 
@@ -71,6 +73,7 @@ struct walk_pool {
 	uint64_t total_in, total_out;
 	/* inputs */
 	struct blob_reader *reader;
+	bool lend; /* the reader lends compressed bytes in place (blob_view) */
 	const struct limits *limits;
 	uint64_t out_budget; /* uncompressed bytes this layer may still produce */
 	const char *blob_name;
@@ -93,13 +96,18 @@ static unsigned char *pool_get(struct walk_pool *p)
 	return b;
 }
 
+static bool in_pool(const struct walk_pool *p, const unsigned char *b)
+{
+	return b >= p->arena && b < p->arena + p->n_buffers * WALK_BUF_SIZE;
+}
+
 /* The number of the pool buffer that b lies in. */
 static size_t buf_number(const struct walk_pool *p, const unsigned char *b)
 {
 	return (size_t)(b - p->arena) / WALK_BUF_SIZE;
 }
 
-static void release_locked(struct walk_pool *p, unsigned char *b)
+static void release_locked(struct walk_pool *p, const unsigned char *b)
 {
 	size_t i = buf_number(p, b);
 
@@ -107,12 +115,12 @@ static void release_locked(struct walk_pool *p, unsigned char *b)
 		p->refs[i] = 0;
 		if (!p->n_free)
 			pthread_cond_signal(&p->cv_free);
-		p->pool[p->n_free++] = b;
+		p->pool[p->n_free++] = p->arena + i * WALK_BUF_SIZE;
 	}
 }
 
 /* Drops one reference to b (a buffer never queued has one: its taker's). */
-static void pool_put(struct walk_pool *p, unsigned char *b)
+static void pool_put(struct walk_pool *p, const unsigned char *b)
 {
 	if (!b)
 		return;
@@ -121,12 +129,21 @@ static void pool_put(struct walk_pool *p, unsigned char *b)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Gives back compressed input: a pool buffer, or bytes the reader lent. */
+static void input_put(struct walk_pool *p, const unsigned char *in, size_t len)
+{
+	if (in && !in_pool(p, in))
+		blob_unview(p->reader, in, len);
+	else
+		pool_put(p, in);
+}
+
 int walk_hold(struct walk_pool *p, const void *data)
 {
 	const unsigned char *d = data;
 	size_t i;
 
-	if (!p || d < p->arena || d >= p->arena + p->n_buffers * WALK_BUF_SIZE)
+	if (!p || !in_pool(p, d))
 		return -1;
 	i = buf_number(p, d);
 	pthread_mutex_lock(&p->mu);
@@ -151,12 +168,13 @@ static void queue_add(struct queue *q, struct item it)
 /* Queues an item: uncompressed buffers to the walker and the hasher,
  * compressed ones to the hasher only, the end to both. The caller's
  * reference passes to the queues. */
-static void queue_push(struct walk_pool *p, enum item_kind kind, unsigned char *data, size_t len)
+static void queue_push(struct walk_pool *p, enum item_kind kind, const unsigned char *data,
+                       size_t len)
 {
 	struct item it = {.kind = kind, .data = data, .len = len};
 
 	pthread_mutex_lock(&p->mu);
-	if (data)
+	if (data && in_pool(p, data))
 		p->refs[buf_number(p, data)] = kind == ITEM_PLAIN ? 2 : 1;
 	queue_add(&p->to_hasher, it);
 	if (kind != ITEM_COMPRESSED)
@@ -206,7 +224,7 @@ static void *hasher_main(void *arg)
 			if (p->codec == CODEC_NONE)
 				sha256_update(&p->blob_hash, it.data, it.len);
 		}
-		pool_put(p, it.data);
+		input_put(p, it.data, it.len);
 	}
 }
 
@@ -294,31 +312,17 @@ static const char *isal_error_name(int rc)
  * are still queued for hashing, so that the caller can tell a corrupt blob
  * (digest mismatch) from a well-formed blob holding a corrupt stream.
  * Returns a read error, or DR_EFORMAT. */
-static int drain_input(struct walk_pool *p, unsigned char **in, size_t in_len)
+static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_len);
+
+static int drain_input(struct walk_pool *p, const unsigned char **in, size_t in_len)
 {
 	int rc;
 
-	if (*in) {
-		queue_push(p, ITEM_COMPRESSED, *in, in_len);
-		*in = NULL;
-	}
-	for (;;) {
-		unsigned char *b = pool_get(p);
-		size_t n;
-
-		if (!b)
-			return DR_EFORMAT;
-		if ((rc = read_full(p, b, WALK_BUF_SIZE, &n))) {
-			pool_put(p, b);
+	while (*in) {
+		if ((rc = next_input(p, in, &in_len)))
 			return rc;
-		}
-		__atomic_fetch_add(&p->total_in, n, __ATOMIC_RELAXED);
-		if (!n) {
-			pool_put(p, b);
-			return DR_EFORMAT;
-		}
-		queue_push(p, ITEM_COMPRESSED, b, n);
 	}
+	return DR_EFORMAT;
 }
 
 /* Queues one buffer of output; returns the accounting result. */
@@ -329,21 +333,34 @@ static int emit(struct walk_pool *p, unsigned char **out, size_t len)
 	return account_out(p, len);
 }
 
-/* Takes the next input buffer after queueing the current one for hashing;
- * *in is NULL and *in_len 0 at the end of the blob. */
-static int next_input(struct walk_pool *p, unsigned char **in, size_t *in_len)
+/* Takes the next input after queueing the current one for hashing: bytes
+ * the reader lends where it can, else a pool buffer read into; *in is NULL
+ * and *in_len 0 at the end of the blob. */
+static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_len)
 {
+	unsigned char *b;
 	int rc;
 
 	queue_push(p, ITEM_COMPRESSED, *in, *in_len);
+	*in = NULL;
 	*in_len = 0;
-	if (!(*in = pool_get(p)))
-		return 0;
-	if ((rc = read_full(p, *in, WALK_BUF_SIZE, in_len)))
-		return rc;
+	if (p->lend) {
+		rc = blob_view(p->reader, WALK_BUF_SIZE, in, in_len);
+		if (rc == DR_EUNSUPPORTED)
+			p->lend = false;
+		else if (rc)
+			return inflater_fail(p, rc, "%s", err_msg());
+	}
+	if (!p->lend) {
+		if (!(b = pool_get(p)))
+			return 0;
+		*in = b;
+		if ((rc = read_full(p, b, WALK_BUF_SIZE, in_len)))
+			return rc;
+	}
 	__atomic_fetch_add(&p->total_in, *in_len, __ATOMIC_RELAXED);
 	if (!*in_len) {
-		pool_put(p, *in);
+		input_put(p, *in, 0);
 		*in = NULL;
 	}
 	return 0;
@@ -352,7 +369,8 @@ static int next_input(struct walk_pool *p, unsigned char **in, size_t *in_len)
 static int inflate_gzip(struct walk_pool *p, unsigned char *first, size_t first_len)
 {
 	struct inflate_state *st = xmalloc(sizeof(*st));
-	unsigned char *in = first, *out = NULL;
+	const unsigned char *in = first;
+	unsigned char *out = NULL;
 	size_t in_len = first_len;
 	bool finished = false;
 	int rc = 0;
@@ -360,7 +378,7 @@ static int inflate_gzip(struct walk_pool *p, unsigned char *first, size_t first_
 	isal_inflate_init(st);
 	st->crc_flag = ISAL_GZIP;
 	while (in) {
-		st->next_in = in;
+		st->next_in = (uint8_t *)in; /* only read */
 		st->avail_in = (uint32_t)in_len;
 		for (;;) {
 			uint32_t before = st->avail_in;
@@ -410,7 +428,7 @@ static int inflate_gzip(struct walk_pool *p, unsigned char *first, size_t first_
 corrupt:
 	rc = drain_input(p, &in, in_len);
 done:
-	pool_put(p, in);
+	input_put(p, in, in_len);
 	pool_put(p, out);
 	free(st);
 	return rc;
@@ -419,7 +437,8 @@ done:
 static int inflate_zstd(struct walk_pool *p, unsigned char *first, size_t first_len)
 {
 	ZSTD_DStream *z = ZSTD_createDStream();
-	unsigned char *in = first, *out = NULL;
+	const unsigned char *in = first;
+	unsigned char *out = NULL;
 	size_t in_len = first_len, last = 0;
 	int rc = 0;
 
@@ -469,7 +488,7 @@ static int inflate_zstd(struct walk_pool *p, unsigned char *first, size_t first_
 corrupt:
 	rc = drain_input(p, &in, in_len);
 done:
-	pool_put(p, in);
+	input_put(p, in, in_len);
 	pool_put(p, out);
 	ZSTD_freeDStream(z);
 	return rc;
@@ -519,6 +538,9 @@ static void *inflater_main(void *arg)
 		p->codec = CODEC_ZSTD;
 	else
 		p->codec = CODEC_NONE;
+	/* compressed bytes are only hashed and inflated: they may stay where
+	 * they lie; plain ones are lent to the scanners, from the pool */
+	p->lend = p->codec != CODEC_NONE;
 	switch (p->codec) {
 	case CODEC_GZIP:
 		rc = inflate_gzip(p, first, n);
@@ -540,7 +562,7 @@ done:
 
 struct walker {
 	struct walk_pool *p;
-	unsigned char *current; /* buffer lent to libarchive */
+	const unsigned char *current; /* buffer lent to libarchive */
 	bool ended;
 	uint64_t plain_bytes;
 	/* progress */

@@ -11,6 +11,19 @@ int blob_read(struct blob_reader *r, void *buf, size_t cap, size_t *out_len)
 	return r->read(r, buf, cap, out_len);
 }
 
+int blob_view(struct blob_reader *r, size_t cap, const unsigned char **data, size_t *out_len)
+{
+	*data = NULL;
+	*out_len = 0;
+	return r->view ? r->view(r, cap, data, out_len) : DR_EUNSUPPORTED;
+}
+
+void blob_unview(struct blob_reader *r, const unsigned char *data, size_t len)
+{
+	if (r->unview)
+		r->unview(r, data, len);
+}
+
 void blob_reader_free(struct blob_reader *r)
 {
 	if (r)

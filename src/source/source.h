@@ -21,9 +21,19 @@ struct blob_reader {
 	 * A registry reader resumes dropped connections itself (Range). */
 	int (*read)(struct blob_reader *r, void *buf, size_t cap, size_t *out_len);
 	void (*free)(struct blob_reader *r);
+	/* Optional: lends up to cap of the next bytes where they already lie
+	 * (a file's pages), instead of copying them; valid until unview or the
+	 * reader's free. DR_EUNSUPPORTED when this reader cannot, for now and
+	 * for good: read is used instead. */
+	int (*view)(struct blob_reader *r, size_t cap, const unsigned char **data, size_t *out_len);
+	/* Gives back bytes view lent. */
+	void (*unview)(struct blob_reader *r, const unsigned char *data, size_t len);
 };
 
 int blob_read(struct blob_reader *r, void *buf, size_t cap, size_t *out_len);
+/* view, or DR_EUNSUPPORTED for a reader without it. */
+int blob_view(struct blob_reader *r, size_t cap, const unsigned char **data, size_t *out_len);
+void blob_unview(struct blob_reader *r, const unsigned char *data, size_t len);
 void blob_reader_free(struct blob_reader *r);
 /* A reader over bytes in memory (borrowed; they must outlive the reader). */
 int blob_reader_mem(struct blob_reader **out, const void *data, size_t len);

@@ -6,8 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -363,6 +367,12 @@ struct file_reader {
 	bool owns_fd;
 	uint64_t offset, remaining;
 	bool bounded;
+	/* view: the rest of the file range, mapped at the first view */
+	unsigned char *map; /* at map_off, a page boundary */
+	size_t map_len;
+	uint64_t map_off, map_end;
+	int guard; /* its slot in guarded */
+	bool no_view;
 };
 
 static int file_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t *out_len)
@@ -389,10 +399,153 @@ static int file_reader_read(struct blob_reader *r, void *buf, size_t cap, size_t
 	return 0;
 }
 
+/* A mapped file that shrinks while it is read would end the process with
+ * SIGBUS at the first page past its new end. The mapped ranges are listed
+ * here, and a SIGBUS in one of them ends the process with a message and the
+ * exit code of an I/O error instead of a crash; any other SIGBUS keeps its
+ * default action. */
+#define GUARDED_MAX 64
+
+static struct {
+	int used;           /* claimed (atomic) */
+	uintptr_t from, to; /* the range; to is 0 while it is being set */
+} guarded[GUARDED_MAX];
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static bool guard_on;
+static int guard_exit;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	static const char msg[] = "dredge: a file being read shrank on disk while it was read "
+	                          "(changed during the scan); stopping\n";
+	uintptr_t a = (uintptr_t)si->si_addr;
+
+	(void)uc;
+	for (size_t i = 0; i < GUARDED_MAX; i++) {
+		uintptr_t from = __atomic_load_n(&guarded[i].from, __ATOMIC_ACQUIRE);
+		uintptr_t to = __atomic_load_n(&guarded[i].to, __ATOMIC_ACQUIRE);
+
+		if (a >= from && a < to) {
+			ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+			(void)w;
+			_exit(guard_exit);
+		}
+	}
+	signal(sig, SIG_DFL); /* not ours: fault again, as if never caught */
+}
+
+static void guard_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	guard_exit = err_exit_code(DR_EIO);
+	guard_on = sigaction(SIGBUS, &sa, NULL) == 0;
+}
+
+/* A slot for a mapped range, or -1 (then the file is read, not mapped). */
+static int guard_add(const unsigned char *map, size_t len)
+{
+	pthread_once(&guard_once, guard_install);
+	if (!guard_on)
+		return -1;
+	for (int i = 0; i < GUARDED_MAX; i++) {
+		int free_slot = 0;
+
+		if (__atomic_compare_exchange_n(&guarded[i].used, &free_slot, 1, false,
+		                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&guarded[i].from, (uintptr_t)map, __ATOMIC_RELEASE);
+			__atomic_store_n(&guarded[i].to, (uintptr_t)map + len, __ATOMIC_RELEASE);
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void guard_drop(int slot)
+{
+	__atomic_store_n(&guarded[slot].to, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&guarded[slot].from, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&guarded[slot].used, 0, __ATOMIC_RELEASE);
+}
+
+/* Maps what is left of the range: false when it cannot be (not a regular
+ * file, shorter than the range, no address space or guard slot), and read
+ * is used. */
+static bool file_reader_map(struct file_reader *f)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	struct stat st;
+	void *m;
+
+	if (fstat(f->fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < f->offset)
+		return false;
+	f->map_end = f->bounded ? f->offset + f->remaining : (uint64_t)st.st_size;
+	if ((uint64_t)st.st_size < f->map_end || f->map_end - f->offset < page)
+		return false; /* a short file is reported by read; a tiny one is not worth it */
+	f->map_off = f->offset - f->offset % page;
+	if (f->map_end - f->map_off > SIZE_MAX)
+		return false;
+	f->map_len = (size_t)(f->map_end - f->map_off);
+	m = mmap(NULL, f->map_len, PROT_READ, MAP_PRIVATE, f->fd, (off_t)f->map_off);
+	if (m == MAP_FAILED)
+		return false;
+	if ((f->guard = guard_add(m, f->map_len)) < 0) {
+		munmap(m, f->map_len);
+		return false;
+	}
+	f->map = m;
+	madvise(f->map, f->map_len, MADV_SEQUENTIAL);
+	return true;
+}
+
+static int file_reader_view(struct blob_reader *r, size_t cap, const unsigned char **data,
+                            size_t *out_len)
+{
+	struct file_reader *f = (struct file_reader *)r;
+	size_t n;
+
+	if (!f->map && !f->no_view)
+		f->no_view = !file_reader_map(f);
+	if (f->no_view)
+		return DR_EUNSUPPORTED;
+	n = f->map_end - f->offset < cap ? (size_t)(f->map_end - f->offset) : cap;
+	*data = f->map + (f->offset - f->map_off);
+	*out_len = n;
+	f->offset += n;
+	if (f->bounded)
+		f->remaining -= n;
+	return 0;
+}
+
+/* The pages of the bytes given back leave the process (the page cache keeps
+ * them), so that memory stays bounded by what is lent. Bytes are given back
+ * in the order they were lent: the page they start in is done with, the one
+ * they end in may not be. (A page dropped too early would only be mapped
+ * again.) */
+static void file_reader_unview(struct blob_reader *r, const unsigned char *data, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)data / page * page;
+	uintptr_t to = ((uintptr_t)data + len) / page * page;
+
+	(void)r;
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
 static void file_reader_free(struct blob_reader *r)
 {
 	struct file_reader *f = (struct file_reader *)r;
 
+	if (f->map) {
+		guard_drop(f->guard);
+		munmap(f->map, f->map_len);
+	}
 	if (f->owns_fd && f->fd >= 0)
 		close(f->fd);
 	free(f);
@@ -404,6 +557,8 @@ int file_reader_open(struct blob_reader **out, int fd, uint64_t offset, uint64_t
 
 	f->base.read = file_reader_read;
 	f->base.free = file_reader_free;
+	f->base.view = file_reader_view;
+	f->base.unview = file_reader_unview;
 	f->fd = fd;
 	f->offset = offset;
 	f->remaining = size;
@@ -425,6 +580,8 @@ int file_reader_open_path(struct blob_reader **out, const char *path)
 	f = xcalloc(1, sizeof(*f));
 	f->base.read = file_reader_read;
 	f->base.free = file_reader_free;
+	f->base.view = file_reader_view;
+	f->base.unview = file_reader_unview;
 	f->fd = fd;
 	f->owns_fd = true;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

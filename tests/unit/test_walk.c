@@ -5,16 +5,70 @@
 #include "util/digest.h"
 #include "util/err.h"
 
+#include <fcntl.h>
 #include <isa-l/igzip_lib.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const unsigned char *blob_data;
 static size_t blob_len;
+/* When blob_fd >= 0, the blob is read from that file at blob_off instead,
+ * through a reader that counts what it lends (views). */
+static int blob_fd = -1;
+static uint64_t blob_off;
+static size_t views;
+
+struct counting_reader {
+	struct blob_reader base;
+	struct blob_reader *inner;
+};
+
+static int counting_read(struct blob_reader *r, void *buf, size_t cap, size_t *out_len)
+{
+	return blob_read(((struct counting_reader *)r)->inner, buf, cap, out_len);
+}
+
+static int counting_view(struct blob_reader *r, size_t cap, const unsigned char **data,
+                         size_t *out_len)
+{
+	int rc = blob_view(((struct counting_reader *)r)->inner, cap, data, out_len);
+
+	views += rc == 0;
+	return rc;
+}
+
+static void counting_unview(struct blob_reader *r, const unsigned char *data, size_t len)
+{
+	blob_unview(((struct counting_reader *)r)->inner, data, len);
+}
+
+static void counting_free(struct blob_reader *r)
+{
+	blob_reader_free(((struct counting_reader *)r)->inner);
+	free(r);
+}
 
 static int mem_open_blob(struct blob_reader **out, struct source *src, const char *digest,
                          int64_t size)
 {
-	return blob_reader_mem(out, blob_data, blob_len);
+	struct counting_reader *c;
+	int rc;
+
+	if (blob_fd < 0)
+		return blob_reader_mem(out, blob_data, blob_len);
+	c = calloc(1, sizeof(*c));
+	if ((rc = file_reader_open(&c->inner, blob_fd, blob_off, blob_len))) {
+		free(c);
+		return rc;
+	}
+	c->base = (struct blob_reader){.read = counting_read,
+	                               .free = counting_free,
+	                               .view = counting_view,
+	                               .unview = counting_unview};
+	*out = &c->base;
+	return 0;
 }
 
 /* A ustar header + data for one entry, appended to buf. */
@@ -395,4 +449,164 @@ TEST(tarindex, members_and_long_names)
 	CHECK(strstr(err_msg(), "bad tar header checksum") != NULL);
 	buf_release(&body);
 	buf_release(&t);
+}
+
+/* A temporary file holding pad bytes then data; its path in path. */
+static int temp_file_with(char *path, size_t pad, const void *data, size_t len)
+{
+	int fd;
+	unsigned char zero[4096] = {0};
+
+	snprintf(path, 64, "%s", "/tmp/dredge-unit-blob-XXXXXX");
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	for (size_t done = 0; done < pad;
+	     done += sizeof(zero) < pad - done ? sizeof(zero) : pad - done)
+		if (write(fd, zero, sizeof(zero) < pad - done ? sizeof(zero) : pad - done) < 0)
+			return -1;
+	if (write(fd, data, len) != (ssize_t)len)
+		return -1;
+	return fd;
+}
+
+/* A file reader lends the file's own pages, from any offset, the same bytes
+ * read would give; a range the file is too short for is not lent, and read
+ * says it is truncated. */
+TEST(tarindex, file_reader_lends_the_file_pages)
+{
+	size_t len = (3u << 20) + 100, got = 0, n = 0;
+	unsigned char *data = malloc(len), tiny[16];
+	const unsigned char *v = NULL;
+	struct blob_reader *r = NULL;
+	char path[64];
+	int fd;
+
+	for (size_t i = 0; i < len; i++)
+		data[i] = (unsigned char)(i * 31 + (i >> 12));
+	fd = temp_file_with(path, 777, data, len);
+	CHECK(fd >= 0);
+	/* a bounded range at an offset off any page boundary, after a read */
+	CHECK_INT(file_reader_open(&r, fd, 777, len), 0);
+	CHECK_INT(blob_read(r, tiny, sizeof(tiny), &n), 0);
+	CHECK_INT(n, sizeof(tiny));
+	CHECK(memcmp(tiny, data, n) == 0);
+	got = n;
+	for (;;) {
+		CHECK_INT(blob_view(r, 1u << 20, &v, &n), 0);
+		if (!n)
+			break;
+		CHECK(memcmp(v, data + got, n) == 0);
+		blob_unview(r, v, n);
+		got += n;
+	}
+	CHECK_INT(got, len);
+	blob_reader_free(r);
+	/* the whole file by path */
+	CHECK_INT(file_reader_open_path(&r, path), 0);
+	CHECK_INT(blob_view(r, 1000, &v, &n), 0);
+	CHECK_INT(n, 1000);
+	CHECK(memcmp(v + 777, data, 223) == 0);
+	blob_reader_free(r);
+	/* a range past the end of the file */
+	CHECK_INT(file_reader_open(&r, fd, 777, len + 5000), 0);
+	CHECK_INT(blob_view(r, 1u << 20, &v, &n), DR_EUNSUPPORTED);
+	for (got = 0; !blob_read(r, data, len, &n) && n; got += n)
+		;
+	CHECK_INT(got, len);
+	CHECK(strstr(err_msg(), "truncated") != NULL);
+	blob_reader_free(r);
+	close(fd);
+	unlink(path);
+	free(data);
+}
+
+/* A file that shrinks under its lent pages ends the process with a message
+ * and the exit code of an I/O error (10), not a crash. */
+TEST(tarindex, a_file_shrinking_while_lent_is_an_io_error)
+{
+	size_t len = 2u << 20;
+	unsigned char *data = calloc(1, len);
+	char path[64], msg[256] = "";
+	int fd, pipefd[2], status = 0;
+	pid_t pid;
+	ssize_t got;
+
+	fd = temp_file_with(path, 0, data, len);
+	CHECK(fd >= 0);
+	CHECK(pipe(pipefd) == 0);
+	fflush(NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct blob_reader *r = NULL;
+		const unsigned char *v = NULL;
+		size_t n = 0;
+		volatile unsigned char c;
+
+		dup2(pipefd[1], STDERR_FILENO);
+		if (file_reader_open(&r, fd, 0, len) || blob_view(r, len, &v, &n) || n != len)
+			_exit(90);
+		c = v[0];
+		if (ftruncate(fd, 0))
+			_exit(91);
+		c = v[len - 1]; /* past the end of the file now */
+		(void)c;
+		_exit(92);
+	}
+	close(pipefd[1]);
+	got = read(pipefd[0], msg, sizeof(msg) - 1);
+	msg[got > 0 ? got : 0] = '\0';
+	close(pipefd[0]);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 10);
+	CHECK(strstr(msg, "shrank on disk while it was read") != NULL);
+	close(fd);
+	unlink(path);
+	free(data);
+}
+
+/* A gzip layer read from a file: its compressed bytes are lent in place
+ * (views) and the walk is the same as from memory; a stream corrupt past
+ * the first buffer is still read to its end and reported as corrupt. */
+TEST(walk, a_layer_file_is_inflated_from_its_own_pages)
+{
+	struct buf t, file;
+	struct events ev;
+	struct layer l;
+	char diff[DIGEST_STR_LEN], path[64];
+	unsigned char *gz;
+	size_t gz_len = 0;
+	int fd;
+
+	gz = lines_layer(&t, &file, 'h', diff, &gz_len);
+	CHECK(gz != NULL);
+	CHECK(gz_len > (2u << 20)); /* beyond the first buffer, which is read */
+	fd = temp_file_with(path, 513, gz, gz_len);
+	CHECK(fd >= 0);
+	blob_fd = fd;
+	blob_off = 513;
+	views = 0;
+	CHECK_INT(walk_blob(&ev, gz, gz_len, diff, &l), 0);
+	CHECK(views >= 1);
+	CHECK_INT(ev.bytes, 8 * file.len);
+	CHECK_STR(ev.log.ptr, "reg a.txt;reg b.txt;reg c.txt;reg d.txt;reg e.txt;reg f.txt;"
+	                      "reg g.txt;reg h.txt;");
+	CHECK_INT(l.uncompressed_bytes, t.len);
+	CHECK_INT(l.compressed_bytes, gz_len);
+	buf_release(&ev.log);
+	/* corrupt in the lent part: the whole blob is still hashed */
+	gz[gz_len * 2 / 3] ^= 0x55;
+	CHECK(pwrite(fd, gz + gz_len * 2 / 3, 1, 513 + (off_t)(gz_len * 2 / 3)) == 1);
+	CHECK_INT(walk_blob(&ev, gz, gz_len, diff, &l), DR_EFORMAT);
+	CHECK(strstr(err_msg(), "corrupt gzip stream") != NULL ||
+	      strstr(err_msg(), "gzip checksum mismatch") != NULL);
+	CHECK_INT(l.compressed_bytes, gz_len);
+	buf_release(&ev.log);
+	blob_fd = -1;
+	close(fd);
+	unlink(path);
+	free(gz);
+	buf_release(&t);
+	buf_release(&file);
 }
