@@ -37,6 +37,8 @@
 #define WALK_BUF_SIZE        (1024 * 1024) /* bytes per pool buffer */
 #define WALK_ZSTD_WINDOW_LOG 25            /* 32 MiB: larger zstd windows are refused */
 #define WALK_PROGRESS_NS     200000000     /* progress callback at most every 0.2 s */
+#define WALK_LENT_MAX        8             /* lent inputs (blob_view) in flight */
+#define WALK_QUEUE_LEN       (WALK_BUFFERS_MAX + WALK_LENT_MAX + 1) /* and the end item */
 
 enum item_kind { ITEM_COMPRESSED, ITEM_PLAIN, ITEM_END };
 
@@ -49,7 +51,7 @@ struct item {
 enum codec { CODEC_NONE, CODEC_GZIP, CODEC_ZSTD };
 
 struct queue {
-	struct item v[WALK_BUFFERS_MAX + 1]; /* every buffer plus the end item fit */
+	struct item v[WALK_QUEUE_LEN]; /* every buffer and lent input, and the end item */
 	size_t head, len;
 	pthread_cond_t cv; /* its reader: an item */
 };
@@ -57,7 +59,7 @@ struct queue {
 struct walk_pool {
 	pthread_mutex_t mu;
 	/* each waits for one thing, so that a change wakes only who needs it */
-	pthread_cond_t cv_free; /* the inflater: a free buffer */
+	pthread_cond_t cv_free; /* the inflater: a free buffer, or room to lend */
 	unsigned char *arena;   /* the buffers, WALK_BUF_SIZE each */
 	size_t n_buffers;
 	int refs[WALK_BUFFERS_MAX];            /* readers still holding each buffer */
@@ -73,7 +75,8 @@ struct walk_pool {
 	uint64_t total_in, total_out;
 	/* inputs */
 	struct blob_reader *reader;
-	bool lend; /* the reader lends compressed bytes in place (blob_view) */
+	bool lend;   /* the reader lends compressed bytes in place (blob_view) */
+	size_t lent; /* lent inputs not given back (at most WALK_LENT_MAX) */
 	const struct limits *limits;
 	uint64_t out_budget; /* uncompressed bytes this layer may still produce */
 	const char *blob_name;
@@ -129,13 +132,38 @@ static void pool_put(struct walk_pool *p, const unsigned char *b)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Room for one more lent input: false when the walk is cancelled. Lent
+ * inputs are bounded like buffers, for the queues and for memory. */
+static bool lend_room(struct walk_pool *p)
+{
+	bool ok;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->lent >= WALK_LENT_MAX && !p->cancel)
+		pthread_cond_wait(&p->cv_free, &p->mu);
+	if ((ok = !p->cancel))
+		p->lent++;
+	pthread_mutex_unlock(&p->mu);
+	return ok;
+}
+
+static void lend_done(struct walk_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->lent-- == WALK_LENT_MAX)
+		pthread_cond_signal(&p->cv_free);
+	pthread_mutex_unlock(&p->mu);
+}
+
 /* Gives back compressed input: a pool buffer, or bytes the reader lent. */
 static void input_put(struct walk_pool *p, const unsigned char *in, size_t len)
 {
-	if (in && !in_pool(p, in))
+	if (in && !in_pool(p, in)) {
 		blob_unview(p->reader, in, len);
-	else
+		lend_done(p);
+	} else {
 		pool_put(p, in);
+	}
 }
 
 int walk_hold(struct walk_pool *p, const void *data)
@@ -160,7 +188,7 @@ void walk_release(struct walk_pool *p, int held)
 
 static void queue_add(struct queue *q, struct item it)
 {
-	q->v[(q->head + q->len) % (WALK_BUFFERS_MAX + 1)] = it;
+	q->v[(q->head + q->len) % WALK_QUEUE_LEN] = it;
 	if (!q->len++)
 		pthread_cond_signal(&q->cv);
 }
@@ -190,7 +218,7 @@ static struct item queue_pop(struct walk_pool *p, struct queue *q)
 	while (!q->len)
 		pthread_cond_wait(&q->cv, &p->mu);
 	it = q->v[q->head];
-	q->head = (q->head + 1) % (WALK_BUFFERS_MAX + 1);
+	q->head = (q->head + 1) % WALK_QUEUE_LEN;
 	q->len--;
 	pthread_mutex_unlock(&p->mu);
 	return it;
@@ -345,7 +373,11 @@ static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_
 	*in = NULL;
 	*in_len = 0;
 	if (p->lend) {
+		if (!lend_room(p))
+			return 0;
 		rc = blob_view(p->reader, WALK_BUF_SIZE, in, in_len);
+		if (rc || !*in)
+			lend_done(p); /* nothing lent */
 		if (rc == DR_EUNSUPPORTED)
 			p->lend = false;
 		else if (rc)
