@@ -11,9 +11,14 @@
  * uncompressed buffer is read by both the hasher and the walker, and a sink
  * may keep content longer with walk_hold), so memory stays bounded whatever
  * the layer size, and on two cores decompression, hashing and scanning
- * overlap. Compressed bytes that a reader can lend where they lie (a file's
- * pages, blob_view) are inflated and hashed there, not copied into the pool;
- * they are given back once hashed. */
+ * overlap.
+ *
+ * A blob that its reader can lend where it lies (a file's pages, blob_view)
+ * is not copied into the pool: past the first buffer, the inflater and the
+ * hasher each go through it at their own pace, the hasher a little ahead
+ * whenever it has no uncompressed buffer to hash (work for a second core
+ * while inflating is all there is to do), and its pages leave the process
+ * once both are past them. */
 #include "image/walk.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -37,21 +42,21 @@
 #define WALK_BUF_SIZE        (1024 * 1024) /* bytes per pool buffer */
 #define WALK_ZSTD_WINDOW_LOG 25            /* 32 MiB: larger zstd windows are refused */
 #define WALK_PROGRESS_NS     200000000     /* progress callback at most every 0.2 s */
-#define WALK_LENT_MAX        8             /* lent inputs (blob_view) in flight */
-#define WALK_QUEUE_LEN       (WALK_BUFFERS_MAX + WALK_LENT_MAX + 1) /* and the end item */
+#define WALK_LEAD_KEEP       (4u << 20)    /* a lent blob's lead kept mapped for the one behind */
+#define WALK_QUEUE_LEN       (WALK_BUFFERS_MAX + 1) /* every buffer, and the end item */
 
 enum item_kind { ITEM_COMPRESSED, ITEM_PLAIN, ITEM_END };
 
 struct item {
 	enum item_kind kind;
-	const unsigned char *data; /* a pool buffer, or compressed bytes the reader lent */
+	const unsigned char *data; /* a pool buffer */
 	size_t len;
 };
 
 enum codec { CODEC_NONE, CODEC_GZIP, CODEC_ZSTD };
 
 struct queue {
-	struct item v[WALK_QUEUE_LEN]; /* every buffer and lent input, and the end item */
+	struct item v[WALK_QUEUE_LEN];
 	size_t head, len;
 	pthread_cond_t cv; /* its reader: an item */
 };
@@ -59,7 +64,7 @@ struct queue {
 struct walk_pool {
 	pthread_mutex_t mu;
 	/* each waits for one thing, so that a change wakes only who needs it */
-	pthread_cond_t cv_free; /* the inflater: a free buffer, or room to lend */
+	pthread_cond_t cv_free; /* the inflater: a free buffer */
 	unsigned char *arena;   /* the buffers, WALK_BUF_SIZE each */
 	size_t n_buffers;
 	int refs[WALK_BUFFERS_MAX];            /* readers still holding each buffer */
@@ -75,8 +80,12 @@ struct walk_pool {
 	uint64_t total_in, total_out;
 	/* inputs */
 	struct blob_reader *reader;
-	bool lend;   /* the reader lends compressed bytes in place (blob_view) */
-	size_t lent; /* lent inputs not given back (at most WALK_LENT_MAX) */
+	/* the blob past the first buffer, when the reader lends it (set once,
+	 * under mu, after the first buffer is queued for hashing) */
+	bool lent; /* the reader lends it (then rest may be NULL: nothing left) */
+	const unsigned char *rest;
+	size_t rest_len;
+	size_t inflated, hashed; /* bytes of rest each is done with (atomic) */
 	const struct limits *limits;
 	uint64_t out_budget; /* uncompressed bytes this layer may still produce */
 	const char *blob_name;
@@ -132,35 +141,33 @@ static void pool_put(struct walk_pool *p, const unsigned char *b)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Room for one more lent input: false when the walk is cancelled. Lent
- * inputs are bounded like buffers, for the queues and for memory. */
-static bool lend_room(struct walk_pool *p)
+/* One of the inflater and the hasher is done with rest[from, to) (mine is
+ * its progress, theirs the other's): the pages leave the process when the
+ * other is past them too, or far behind (it maps them again). Whichever of
+ * the two comes second sees the other's progress. */
+static void rest_done(struct walk_pool *p, size_t *mine, const size_t *theirs, size_t from,
+                      size_t to)
 {
-	bool ok;
+	size_t other;
 
-	pthread_mutex_lock(&p->mu);
-	while (p->lent >= WALK_LENT_MAX && !p->cancel)
-		pthread_cond_wait(&p->cv_free, &p->mu);
-	if ((ok = !p->cancel))
-		p->lent++;
-	pthread_mutex_unlock(&p->mu);
-	return ok;
+	__atomic_store_n(mine, to, __ATOMIC_SEQ_CST);
+	other = __atomic_load_n(theirs, __ATOMIC_SEQ_CST);
+	if (other >= to || to - other > WALK_LEAD_KEEP)
+		blob_unview(p->reader, p->rest + from, to - from);
 }
 
-static void lend_done(struct walk_pool *p)
+static bool in_rest(const struct walk_pool *p, const unsigned char *in)
 {
-	pthread_mutex_lock(&p->mu);
-	if (p->lent-- == WALK_LENT_MAX)
-		pthread_cond_signal(&p->cv_free);
-	pthread_mutex_unlock(&p->mu);
+	return p->rest && in >= p->rest && in < p->rest + p->rest_len;
 }
 
-/* Gives back compressed input: a pool buffer, or bytes the reader lent. */
+/* The inflater gives back its input: the first buffer, or part of rest. */
 static void input_put(struct walk_pool *p, const unsigned char *in, size_t len)
 {
-	if (in && !in_pool(p, in)) {
-		blob_unview(p->reader, in, len);
-		lend_done(p);
+	if (in && in_rest(p, in)) {
+		size_t from = (size_t)(in - p->rest);
+
+		rest_done(p, &p->inflated, &p->hashed, from, from + len);
 	} else {
 		pool_put(p, in);
 	}
@@ -234,15 +241,70 @@ static void pipeline_cancel(struct walk_pool *p)
 
 /* ---- hasher thread ------------------------------------------------------- */
 
+/* Whether the hasher may hash more of rest: it goes at most WALK_LEAD_KEEP
+ * ahead of the inflater, so that the pages stay mapped for it. */
+static bool rest_to_hash(struct walk_pool *p)
+{
+	size_t hashed = __atomic_load_n(&p->hashed, __ATOMIC_RELAXED);
+
+	return p->rest && !__atomic_load_n(&p->cancel, __ATOMIC_RELAXED) && hashed < p->rest_len &&
+	       hashed < __atomic_load_n(&p->inflated, __ATOMIC_RELAXED) + WALK_LEAD_KEEP;
+}
+
+/* Hashes the next part of rest. */
+static void hash_rest(struct walk_pool *p)
+{
+	size_t from = p->hashed;
+	size_t n = p->rest_len - from < WALK_BUF_SIZE ? p->rest_len - from : WALK_BUF_SIZE;
+
+	sha256_update(&p->blob_hash, p->rest + from, n);
+	rest_done(p, &p->hashed, &p->inflated, from, from + n);
+}
+
+/* Waits for the hasher's next item (*queued), for rest to hash, or, once
+ * the end item came, returns at once. */
+static struct item hasher_next(struct walk_pool *p, bool ended, bool *queued)
+{
+	struct item it = {.kind = ITEM_END};
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->to_hasher.len && !rest_to_hash(p) && !ended)
+		pthread_cond_wait(&p->to_hasher.cv, &p->mu);
+	*queued = p->to_hasher.len > 0;
+	if (*queued) {
+		it = p->to_hasher.v[p->to_hasher.head];
+		p->to_hasher.head = (p->to_hasher.head + 1) % WALK_QUEUE_LEN;
+		p->to_hasher.len--;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return it;
+}
+
+/* Queued buffers first (they hold pool buffers the inflater waits for),
+ * then rest as far as it may go; after the end item, what the inflater got
+ * to is hashed and the thread ends (all of rest, unless the inflater
+ * stopped early on an error that the digest cannot explain, or the walk
+ * was cancelled). */
 static void *hasher_main(void *arg)
 {
 	struct walk_pool *p = arg;
+	bool ended = false;
 
 	for (;;) {
-		struct item it = queue_pop(p, &p->to_hasher);
+		bool queued;
+		struct item it = hasher_next(p, ended, &queued);
 
-		if (it.kind == ITEM_END)
-			return NULL;
+		if (!queued) {
+			if (rest_to_hash(p))
+				hash_rest(p);
+			else if (ended)
+				return NULL;
+			continue;
+		}
+		if (it.kind == ITEM_END) {
+			ended = true;
+			continue;
+		}
 		/* codec is set before the first item is queued */
 		if (it.kind == ITEM_COMPRESSED) {
 			if (p->codec != CODEC_NONE)
@@ -252,7 +314,7 @@ static void *hasher_main(void *arg)
 			if (p->codec == CODEC_NONE)
 				sha256_update(&p->blob_hash, it.data, it.len);
 		}
-		input_put(p, it.data, it.len);
+		pool_put(p, it.data);
 	}
 }
 
@@ -337,9 +399,9 @@ static const char *isal_error_name(int rc)
 }
 
 /* After a corrupt stream, the current input buffer and the rest of the blob
- * are still queued for hashing, so that the caller can tell a corrupt blob
- * (digest mismatch) from a well-formed blob holding a corrupt stream.
- * Returns a read error, or DR_EFORMAT. */
+ * are still hashed, so that the caller can tell a corrupt blob (digest
+ * mismatch) from a well-formed blob holding a corrupt stream. Returns a read
+ * error, or DR_EFORMAT. */
 static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_len);
 
 static int drain_input(struct walk_pool *p, const unsigned char **in, size_t in_len)
@@ -353,6 +415,30 @@ static int drain_input(struct walk_pool *p, const unsigned char **in, size_t in_
 	return DR_EFORMAT;
 }
 
+/* When the reader lends the blob past the first buffer (first), queues
+ * first for hashing at once, the inflater keeping a reference, then lends
+ * the rest to the hasher, which hashes it in that order. DR_EUNSUPPORTED
+ * when the reader cannot: first is queued when the inflater is done. */
+static int lend_rest(struct walk_pool *p, const unsigned char *first, size_t first_len)
+{
+	struct item it = {.kind = ITEM_COMPRESSED, .data = first, .len = first_len};
+	const unsigned char *rest = NULL;
+	size_t len = 0;
+	int rc = blob_view(p->reader, SIZE_MAX, &rest, &len);
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&p->mu);
+	p->refs[buf_number(p, first)] = 2;
+	queue_add(&p->to_hasher, it);
+	p->lent = true;
+	p->rest = len ? rest : NULL;
+	p->rest_len = len;
+	pthread_cond_signal(&p->to_hasher.cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
 /* Queues one buffer of output; returns the accounting result. */
 static int emit(struct walk_pool *p, unsigned char **out, size_t len)
 {
@@ -361,38 +447,35 @@ static int emit(struct walk_pool *p, unsigned char **out, size_t len)
 	return account_out(p, len);
 }
 
-/* Takes the next input after queueing the current one for hashing: bytes
- * the reader lends where it can, else a pool buffer read into; *in is NULL
- * and *in_len 0 at the end of the blob. */
+/* Takes the next input, giving back the current one: the next part of a
+ * lent rest (the hasher hashes it on its own), else a pool buffer read into
+ * after queueing the current one for hashing; *in is NULL and *in_len 0 at
+ * the end of the blob. */
 static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_len)
 {
 	unsigned char *b;
 	int rc;
 
+	if (p->lent) {
+		size_t at = *in && in_rest(p, *in) ? (size_t)(*in - p->rest) + *in_len : 0;
+
+		input_put(p, *in, *in_len);
+		*in_len = p->rest_len - at < WALK_BUF_SIZE ? p->rest_len - at : WALK_BUF_SIZE;
+		*in = *in_len ? p->rest + at : NULL;
+		__atomic_fetch_add(&p->total_in, *in_len, __ATOMIC_RELAXED);
+		return 0;
+	}
 	queue_push(p, ITEM_COMPRESSED, *in, *in_len);
 	*in = NULL;
 	*in_len = 0;
-	if (p->lend) {
-		if (!lend_room(p))
-			return 0;
-		rc = blob_view(p->reader, WALK_BUF_SIZE, in, in_len);
-		if (rc || !*in)
-			lend_done(p); /* nothing lent */
-		if (rc == DR_EUNSUPPORTED)
-			p->lend = false;
-		else if (rc)
-			return inflater_fail(p, rc, "%s", err_msg());
-	}
-	if (!p->lend) {
-		if (!(b = pool_get(p)))
-			return 0;
-		*in = b;
-		if ((rc = read_full(p, b, WALK_BUF_SIZE, in_len)))
-			return rc;
-	}
+	if (!(b = pool_get(p)))
+		return 0;
+	*in = b;
+	if ((rc = read_full(p, b, WALK_BUF_SIZE, in_len)))
+		return rc;
 	__atomic_fetch_add(&p->total_in, *in_len, __ATOMIC_RELAXED);
 	if (!*in_len) {
-		input_put(p, *in, 0);
+		pool_put(p, *in);
 		*in = NULL;
 	}
 	return 0;
@@ -570,9 +653,15 @@ static void *inflater_main(void *arg)
 		p->codec = CODEC_ZSTD;
 	else
 		p->codec = CODEC_NONE;
-	/* compressed bytes are only hashed and inflated: they may stay where
-	 * they lie; plain ones are lent to the scanners, from the pool */
-	p->lend = p->codec != CODEC_NONE;
+	/* compressed bytes are only hashed and inflated: past the first buffer
+	 * they may stay where they lie; plain ones go to the scanners, from the
+	 * pool */
+	if (p->codec != CODEC_NONE && (rc = lend_rest(p, first, n)) != DR_EUNSUPPORTED && rc) {
+		rc = inflater_fail(p, rc, "%s", err_msg());
+		pool_put(p, first);
+		goto done;
+	}
+	rc = 0;
 	switch (p->codec) {
 	case CODEC_GZIP:
 		rc = inflate_gzip(p, first, n);
