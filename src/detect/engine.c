@@ -30,6 +30,7 @@
 #define ENGINE_RUN_MIN       16   /* shortest class run worth anchoring a rule on */
 #define ENGINE_RARE_KEYWORD  5    /* keywords this long rarely occur by chance */
 #define ENGINE_RUN_NONE      UINT64_MAX
+#define ENGINE_SIEVE_REACH   256 /* a rule confirmed this far back from a hit has a sieve */
 
 enum pat_type { PAT_RULE, PAT_KEYWORD, PAT_STRING, PAT_PATH_RULE, PAT_PATH_FILTER };
 
@@ -66,6 +67,13 @@ struct crule {
 	 * run_in (anchor_run): a window without one is not confirmed */
 	size_t run_min;
 	bool *run_in;
+	/* A rule found by its anchors or a run whose matches may begin far
+	 * before a hit (lmax + before >= ENGINE_SIEVE_REACH): its regex in
+	 * Hyperscan block mode, exact or as a prefilter (never narrower). A
+	 * window it does not match holds no match, and PCRE2, which tries every
+	 * position the match could begin at, is not run there. NULL: none. */
+	hs_database_t *sieve;
+	bool sieve_wanted;
 };
 
 /* A rule found by a run of its class (anchor_run) rather than by Hyperscan. */
@@ -136,11 +144,13 @@ struct engine_scan {
 	const struct engine *e;
 	struct findings *fs;
 	hs_scratch_t *scratch;
-	hs_stream_t *stream;  /* db's */
-	hs_stream_t *bstream; /* bin_db's */
-	struct gate_scan *gs; /* per gate */
-	size_t cur_gate;      /* the gate being scanned, for its callback */
-	uint64_t *run_open;   /* per crun: start of a run reaching the chunk's end */
+	hs_scratch_t *sieve_scratch; /* sieves run inside the stream's callbacks */
+	size_t sieved;               /* windows a sieve kept from PCRE2 */
+	hs_stream_t *stream;         /* db's */
+	hs_stream_t *bstream;        /* bin_db's */
+	struct gate_scan *gs;        /* per gate */
+	size_t cur_gate;             /* the gate being scanned, for its callback */
+	uint64_t *run_open;          /* per crun: start of a run reaching the chunk's end */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx; /* with the offset limit of a confirm */
 	unsigned long long total_bytes;
@@ -505,6 +515,7 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 			                    (unsigned)(e->n_pats - 1));
 		}
 		anchor_release(&a);
+		c->sieve_wanted = c->lmax + c->before >= ENGINE_SIEVE_REACH;
 		return 0;
 	}
 	if (lit)
@@ -521,6 +532,7 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 		classrun_init(&cr->cls, run.in, run.min);
 		c->after = r->window > ENGINE_LOOKAHEAD ? r->window : ENGINE_LOOKAHEAD;
 		c->reach = c->after;
+		c->sieve_wanted = c->before >= ENGINE_SIEVE_REACH;
 		return 0;
 	}
 	p = pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
@@ -647,6 +659,24 @@ static void binary_patterns(const struct engine *e, struct hs_list *bin,
 	free(kw_used);
 }
 
+/* The sieves of the rules that want one. A regex Hyperscan cannot take even
+ * as a prefilter has none: PCRE2 alone confirms it, as before. */
+static void compile_sieves(struct engine *e)
+{
+	for (size_t i = 0; i < e->n_cr; i++) {
+		struct crule *c = &e->cr[i];
+		struct hs_list one = {0};
+		bool prefilter;
+
+		if (c->sieve_wanted && c->r->regex &&
+		    !hs_list_add(&one, c->r->regex, 0, 0, c->r, &prefilter) &&
+		    hs_list_compile(e, &c->sieve, &one, HS_MODE_BLOCK))
+			c->sieve = NULL;
+		hs_list_release(&one);
+	}
+	err_clear();
+}
+
 /* One database per gated rule, and which keywords open which gates (a rule
  * with a path filter opens by its path alone). */
 static int compile_gates(struct engine *e, struct hs_list *gated)
@@ -734,6 +764,8 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 	}
 	if (!rc)
 		rc = hs_list_compile(e, &e->path_db, &paths, HS_MODE_BLOCK);
+	if (!rc)
+		compile_sieves(e);
 	/* a pending run spans at most a quarter of the ring (see rule_hit) */
 	for (size_t i = 0; i < e->n_cr; i++) {
 		const struct crule *c = &e->cr[i];
@@ -776,6 +808,7 @@ void engine_free(struct engine *e)
 		free(c->allow_path);
 		free(c->kw);
 		free(c->run_in);
+		hs_free_database(c->sieve);
 	}
 	free(e->cr);
 	for (size_t i = 0; i < e->n_keywords; i++)
@@ -833,6 +866,12 @@ int engine_scan_new(struct engine_scan **out, const struct engine *e, struct fin
 		rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
 		goto done;
 	}
+	for (size_t i = 0; i < e->n_cr; i++)
+		if (e->cr[i].sieve &&
+		    hs_alloc_scratch(e->cr[i].sieve, &s->sieve_scratch) != HS_SUCCESS) {
+			rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
+			goto done;
+		}
 	s->gs = xcalloc(e->n_gates + 1, sizeof(*s->gs));
 	for (size_t i = 0; i < e->n_gates; i++) {
 		s->gs[i].from = UINT64_MAX;
@@ -883,6 +922,7 @@ void engine_scan_free(struct engine_scan *s)
 			hs_close_stream(s->gs[i].stream, s->scratch, NULL, NULL);
 	free(s->gs);
 	hs_free_scratch(s->scratch);
+	hs_free_scratch(s->sieve_scratch);
 	pcre2_match_data_free(s->md);
 	pcre2_match_context_free(s->mctx);
 	free(s->path);
@@ -911,6 +951,11 @@ void engine_scan_free(struct engine_scan *s)
 unsigned long long engine_scan_bytes(const struct engine_scan *s)
 {
 	return s->total_bytes;
+}
+
+size_t engine_scan_sieved(const struct engine_scan *s)
+{
+	return s->sieved;
 }
 
 static size_t count_nl(const unsigned char *p, size_t n)
@@ -1219,6 +1264,29 @@ static void where_file(const struct engine_scan *s, struct where *w)
 	w->line = 0;
 }
 
+static int sieve_hit(unsigned int id, unsigned long long from, unsigned long long to,
+                     unsigned int flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	*(bool *)ctx = true;
+	return 1; /* one is enough */
+}
+
+/* Whether rule c's sieve lets subject[0..n) through to PCRE2 (a scan that
+ * fails lets it through). */
+static bool sieve_passes(struct engine_scan *s, const struct crule *c, const unsigned char *subject,
+                         size_t n)
+{
+	bool hit = false;
+	hs_error_t r = hs_scan(c->sieve, (const char *)subject, (unsigned)n, 0, s->sieve_scratch,
+	                       sieve_hit, &hit);
+
+	return hit || (r != HS_SUCCESS && r != HS_SCAN_TERMINATED);
+}
+
 /* True when p[0..n) holds a run of at least min bytes of class in: one
  * byte in every min is looked at, and runs are measured from those that
  * belong to the class. */
@@ -1293,6 +1361,11 @@ static void confirm_range(struct engine_scan *s, uint32_t ci, uint64_t first, ui
 	 * from the earliest byte a match may begin at */
 	if (c->run_min && !holds_run(subject + (from - ctx), (size_t)(subject_end - from),
 	                             c->run_min, c->run_in)) {
+		s->scanned_to[ci] = subject_end;
+		return;
+	}
+	if (c->sieve && !sieve_passes(s, c, subject, (size_t)(subject_end - ctx))) {
+		s->sieved++;
 		s->scanned_to[ci] = subject_end;
 		return;
 	}

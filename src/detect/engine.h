@@ -87,5 +87,7 @@ int engine_scan_string(struct engine_scan *s, enum rule_kind kind, const char *l
 
 /* Bytes given to engine_file_data since the scan was created. */
 unsigned long long engine_scan_bytes(const struct engine_scan *s);
+/* Windows around hits that the rules' sieves showed to hold no match. */
+size_t engine_scan_sieved(const struct engine_scan *s);
 
 #endif

@@ -490,3 +490,44 @@ TEST(engine, text_only_rules_skip_binary_files)
 	}
 	fx_release(&x);
 }
+
+/* A rule whose matches may begin far before its anchor (here any amount of
+ * whitespace before "> /var/log/wtmp") has a sieve: windows where its regex
+ * cannot match are not handed to PCRE2, and a match that begins 300 bytes
+ * before the anchor is still found whole, however the file is chunked. */
+TEST(engine, sieve_skips_windows_without_a_match)
+{
+	static const char wipe[] =
+	    "pack: t3\n"
+	    "rules:\n"
+	    "  - {id: wipe, category: suspicious-build, title: W, severity: medium, "
+	    "regex: '(?:\\becho|:)\\s*>\\s*/var/log/wtmp\\b'}\n";
+	static const size_t chunks[] = {1, 7, 4096};
+	char *t = malloc(64 * 1024);
+	size_t n = 0;
+
+	/* anchors without a match, 2 KiB apart so that their windows stay apart */
+	for (int i = 0; i < 8; i++) {
+		n += (size_t)snprintf(t + n, 64 * 1024 - n, "log to /var/log/wtmpx\n");
+		memset(t + n, 'z', 2048);
+		n += 2048;
+		t[n++] = '\n';
+	}
+	n += (size_t)snprintf(t + n, 64 * 1024 - n, "echo");
+	memset(t + n, ' ', 300);
+	n += 300;
+	n += (size_t)snprintf(t + n, 64 * 1024 - n, "> /var/log/wtmp\n");
+	for (size_t i = 0; i < 3; i++) {
+		struct fx x;
+		const struct finding *f;
+
+		CHECK_INT(fx_init_pack(&x, true, wipe), 0);
+		CHECK_INT(scan(&x, "run.sh", t, n, chunks[i]), 0);
+		CHECK_INT(count(&x.fs, "wipe"), 1);
+		f = find(&x.fs, "wipe");
+		CHECK(!strncmp(f->evidence, "echo    ", 8));
+		CHECK_INT(engine_scan_sieved(x.s), 8);
+		fx_release(&x);
+	}
+	free(t);
+}
