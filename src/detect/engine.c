@@ -668,10 +668,10 @@ static void compile_sieves(struct engine *e)
 		struct hs_list one = {0};
 		bool prefilter;
 
-		if (c->sieve_wanted && c->r->regex &&
-		    !hs_list_add(&one, c->r->regex, 0, 0, c->r, &prefilter) &&
-		    hs_list_compile(e, &c->sieve, &one, HS_MODE_BLOCK))
-			c->sieve = NULL;
+		if (!c->sieve_wanted || !c->r->regex)
+			continue;
+		if (!hs_list_add(&one, c->r->regex, 0, 0, c->r, &prefilter))
+			hs_list_compile(e, &c->sieve, &one, HS_MODE_BLOCK); /* NULL when it fails */
 		hs_list_release(&one);
 	}
 	err_clear();

@@ -158,13 +158,13 @@ static void rest_done(struct walk_pool *p, size_t *mine, const size_t *theirs, s
 
 static bool in_rest(const struct walk_pool *p, const unsigned char *in)
 {
-	return p->rest && in >= p->rest && in < p->rest + p->rest_len;
+	return p->rest && in && in >= p->rest && in < p->rest + p->rest_len;
 }
 
 /* The inflater gives back its input: the first buffer, or part of rest. */
 static void input_put(struct walk_pool *p, const unsigned char *in, size_t len)
 {
-	if (in && in_rest(p, in)) {
+	if (in_rest(p, in)) {
 		size_t from = (size_t)(in - p->rest);
 
 		rest_done(p, &p->inflated, &p->hashed, from, from + len);
@@ -217,6 +217,16 @@ static void queue_push(struct walk_pool *p, enum item_kind kind, const unsigned 
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Takes the oldest item of a queue that has one (mu held). */
+static struct item queue_take(struct queue *q)
+{
+	struct item it = q->v[q->head];
+
+	q->head = (q->head + 1) % WALK_QUEUE_LEN;
+	q->len--;
+	return it;
+}
+
 static struct item queue_pop(struct walk_pool *p, struct queue *q)
 {
 	struct item it;
@@ -224,9 +234,7 @@ static struct item queue_pop(struct walk_pool *p, struct queue *q)
 	pthread_mutex_lock(&p->mu);
 	while (!q->len)
 		pthread_cond_wait(&q->cv, &p->mu);
-	it = q->v[q->head];
-	q->head = (q->head + 1) % WALK_QUEUE_LEN;
-	q->len--;
+	it = queue_take(q);
 	pthread_mutex_unlock(&p->mu);
 	return it;
 }
@@ -270,12 +278,8 @@ static struct item hasher_next(struct walk_pool *p, bool ended, bool *queued)
 	pthread_mutex_lock(&p->mu);
 	while (!p->to_hasher.len && !rest_to_hash(p) && !ended)
 		pthread_cond_wait(&p->to_hasher.cv, &p->mu);
-	*queued = p->to_hasher.len > 0;
-	if (*queued) {
-		it = p->to_hasher.v[p->to_hasher.head];
-		p->to_hasher.head = (p->to_hasher.head + 1) % WALK_QUEUE_LEN;
-		p->to_hasher.len--;
-	}
+	if ((*queued = p->to_hasher.len > 0))
+		it = queue_take(&p->to_hasher);
 	pthread_mutex_unlock(&p->mu);
 	return it;
 }
@@ -398,12 +402,12 @@ static const char *isal_error_name(int rc)
 	}
 }
 
+static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_len);
+
 /* After a corrupt stream, the current input buffer and the rest of the blob
  * are still hashed, so that the caller can tell a corrupt blob (digest
  * mismatch) from a well-formed blob holding a corrupt stream. Returns a read
  * error, or DR_EFORMAT. */
-static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_len);
-
 static int drain_input(struct walk_pool *p, const unsigned char **in, size_t in_len)
 {
 	int rc;
@@ -457,7 +461,7 @@ static int next_input(struct walk_pool *p, const unsigned char **in, size_t *in_
 	int rc;
 
 	if (p->lent) {
-		size_t at = *in && in_rest(p, *in) ? (size_t)(*in - p->rest) + *in_len : 0;
+		size_t at = in_rest(p, *in) ? (size_t)(*in - p->rest) + *in_len : 0;
 
 		input_put(p, *in, *in_len);
 		*in_len = p->rest_len - at < WALK_BUF_SIZE ? p->rest_len - at : WALK_BUF_SIZE;

@@ -461,16 +461,12 @@ TEST(tarindex, members_and_long_names)
 static int temp_file_with(char *path, size_t pad, const void *data, size_t len)
 {
 	int fd;
-	unsigned char zero[4096] = {0};
 
 	snprintf(path, 64, "%s", "/tmp/dredge-unit-blob-XXXXXX");
 	if ((fd = mkstemp(path)) < 0)
 		return -1;
-	for (size_t done = 0; done < pad;
-	     done += sizeof(zero) < pad - done ? sizeof(zero) : pad - done)
-		if (write(fd, zero, sizeof(zero) < pad - done ? sizeof(zero) : pad - done) < 0)
-			return -1;
-	if (write(fd, data, len) != (ssize_t)len)
+	/* the pad is a hole: zeros */
+	if (ftruncate(fd, (off_t)pad) || pwrite(fd, data, len, (off_t)pad) != (ssize_t)len)
 		return -1;
 	return fd;
 }
