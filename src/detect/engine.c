@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <hs/hs.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,12 +69,25 @@ struct crule {
 	size_t run_min;
 	bool *run_in;
 	/* A rule found by its anchors or a run whose matches may begin far
-	 * before a hit (lmax + before >= ENGINE_SIEVE_REACH): its regex in
-	 * Hyperscan block mode, exact or as a prefilter (never narrower). A
-	 * window it does not match holds no match, and PCRE2, which tries every
-	 * position the match could begin at, is not run there. NULL: none. */
-	hs_database_t *sieve;
+	 * before a hit (lmax + before >= ENGINE_SIEVE_REACH) has a sieve. NULL:
+	 * none. */
+	struct sieve *sieve;
 	bool sieve_wanted;
+};
+
+/* A rule's sieve: its regex in Hyperscan block mode, exact or as a
+ * prefilter (never narrower). A window it does not match holds no match,
+ * and PCRE2, which tries every position the match could begin at, is not
+ * run there. Some of these regexes take Hyperscan a tenth of a second to
+ * compile, so a sieve is compiled (or loaded from the cache) only once a
+ * scan has confirmed its rule ENGINE_SIEVE_AFTER times, by the scan that
+ * gets there first; the others go on without it until it is there. */
+enum sieve_state { SIEVE_WAITING, SIEVE_READY, SIEVE_NONE };
+
+struct sieve {
+	pthread_mutex_t lock;
+	hs_database_t *db; /* set once, atomically; NULL until then */
+	bool done;         /* set once, atomically: db is final (NULL: no sieve) */
 };
 
 /* A rule found by a run of its class (anchor_run) rather than by Hyperscan. */
@@ -145,6 +159,8 @@ struct engine_scan {
 	struct findings *fs;
 	hs_scratch_t *scratch;
 	hs_scratch_t *sieve_scratch; /* sieves run inside the stream's callbacks */
+	uint32_t *sieve_tries;       /* per rule: confirms while its sieve was waiting */
+	uint8_t *sieve_state;        /* per rule: enum sieve_state */
 	size_t sieved;               /* windows a sieve kept from PCRE2 */
 	hs_stream_t *stream;         /* db's */
 	hs_stream_t *bstream;        /* bin_db's */
@@ -659,22 +675,38 @@ static void binary_patterns(const struct engine *e, struct hs_list *bin,
 	free(kw_used);
 }
 
-/* The sieves of the rules that want one. A regex Hyperscan cannot take even
- * as a prefilter has none: PCRE2 alone confirms it, as before. */
-static void compile_sieves(struct engine *e)
+/* Room for the sieves of the rules that want one (compiled by sieve_get). */
+static void make_sieves(struct engine *e)
 {
 	for (size_t i = 0; i < e->n_cr; i++) {
 		struct crule *c = &e->cr[i];
-		struct hs_list one = {0};
-		bool prefilter;
 
 		if (!c->sieve_wanted || !c->r->regex)
 			continue;
-		if (!hs_list_add(&one, c->r->regex, 0, 0, c->r, &prefilter))
-			hs_list_compile(e, &c->sieve, &one, HS_MODE_BLOCK); /* NULL when it fails */
-		hs_list_release(&one);
+		c->sieve = xcalloc(1, sizeof(*c->sieve));
+		pthread_mutex_init(&c->sieve->lock, NULL);
 	}
-	err_clear();
+}
+
+/* Compiles rule c's sieve (or loads it from the cache). NULL when Hyperscan
+ * cannot take the regex even as a prefilter: PCRE2 alone confirms it. */
+static hs_database_t *sieve_compile(const struct engine *e, const struct crule *c)
+{
+	struct hs_list one = {0};
+	hs_database_t *db = NULL;
+	hs_compile_error_t *err = NULL;
+	bool prefilter, loaded;
+
+	if (hs_list_add(&one, c->r->regex, 0, 0, c->r, &prefilter)) {
+		err_clear(); /* not an error of the scan */
+	} else if (hscache_compile_multi(e->opts.cache_dir, (const char *const *)one.expr,
+	                                 one.flags, one.ids, 1, HS_MODE_BLOCK, &db, &err,
+	                                 &loaded) != HS_SUCCESS) {
+		hs_free_compile_error(err);
+		db = NULL;
+	}
+	hs_list_release(&one);
+	return db;
 }
 
 /* One database per gated rule, and which keywords open which gates (a rule
@@ -765,7 +797,7 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 	if (!rc)
 		rc = hs_list_compile(e, &e->path_db, &paths, HS_MODE_BLOCK);
 	if (!rc)
-		compile_sieves(e);
+		make_sieves(e);
 	/* a pending run spans at most a quarter of the ring (see rule_hit) */
 	for (size_t i = 0; i < e->n_cr; i++) {
 		const struct crule *c = &e->cr[i];
@@ -808,7 +840,11 @@ void engine_free(struct engine *e)
 		free(c->allow_path);
 		free(c->kw);
 		free(c->run_in);
-		hs_free_database(c->sieve);
+		if (c->sieve) {
+			hs_free_database(c->sieve->db);
+			pthread_mutex_destroy(&c->sieve->lock);
+			free(c->sieve);
+		}
 	}
 	free(e->cr);
 	for (size_t i = 0; i < e->n_keywords; i++)
@@ -866,12 +902,6 @@ int engine_scan_new(struct engine_scan **out, const struct engine *e, struct fin
 		rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
 		goto done;
 	}
-	for (size_t i = 0; i < e->n_cr; i++)
-		if (e->cr[i].sieve &&
-		    hs_alloc_scratch(e->cr[i].sieve, &s->sieve_scratch) != HS_SUCCESS) {
-			rc = err_set(DR_ERROR, "cannot allocate hyperscan scratch space");
-			goto done;
-		}
 	s->gs = xcalloc(e->n_gates + 1, sizeof(*s->gs));
 	for (size_t i = 0; i < e->n_gates; i++) {
 		s->gs[i].from = UINT64_MAX;
@@ -892,6 +922,8 @@ int engine_scan_new(struct engine_scan **out, const struct engine *e, struct fin
 	s->pend_last = xcalloc(n, sizeof(*s->pend_last));
 	s->run_open = xcalloc(e->n_runs + 1, sizeof(*s->run_open));
 	s->confirms = xcalloc(n, sizeof(*s->confirms));
+	s->sieve_tries = xcalloc(n, sizeof(*s->sieve_tries));
+	s->sieve_state = xcalloc(n, 1);
 	s->reports = xcalloc(n, sizeof(*s->reports));
 	s->str_count = xcalloc(n, sizeof(*s->str_count));
 	s->touched = xcalloc(n, sizeof(*s->touched));
@@ -936,6 +968,8 @@ void engine_scan_free(struct engine_scan *s)
 	free(s->pend_last);
 	free(s->run_open);
 	free(s->confirms);
+	free(s->sieve_tries);
+	free(s->sieve_state);
 	free(s->reports);
 	free(s->str_count);
 	free(s->touched);
@@ -1275,14 +1309,45 @@ static int sieve_hit(unsigned int id, unsigned long long from, unsigned long lon
 	return 1; /* one is enough */
 }
 
-/* Whether rule c's sieve lets subject[0..n) through to PCRE2 (a scan that
- * fails lets it through). */
-static bool sieve_passes(struct engine_scan *s, const struct crule *c, const unsigned char *subject,
+/* Rule ci's sieve, when this scan may use it: once the rule has been
+ * confirmed ENGINE_SIEVE_AFTER times, the sieve (compiled here unless another
+ * scan is at it), with room for it in the scan's sieve scratch. */
+static hs_database_t *sieve_get(struct engine_scan *s, uint32_t ci)
+{
+	struct sieve *sv = s->e->cr[ci].sieve;
+	hs_database_t *db;
+
+	if (s->sieve_state[ci] != SIEVE_WAITING)
+		return s->sieve_state[ci] == SIEVE_READY ? sv->db : NULL;
+	if (++s->sieve_tries[ci] < ENGINE_SIEVE_AFTER)
+		return NULL;
+	if (!__atomic_load_n(&sv->done, __ATOMIC_ACQUIRE)) {
+		if (pthread_mutex_trylock(&sv->lock))
+			return NULL; /* another scan is compiling it */
+		if (!sv->done) {
+			__atomic_store_n(&sv->db, sieve_compile(s->e, &s->e->cr[ci]),
+			                 __ATOMIC_RELEASE);
+			__atomic_store_n(&sv->done, true, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&sv->lock);
+	}
+	db = __atomic_load_n(&sv->db, __ATOMIC_ACQUIRE);
+	if (!db || hs_alloc_scratch(db, &s->sieve_scratch) != HS_SUCCESS) {
+		s->sieve_state[ci] = SIEVE_NONE;
+		return NULL;
+	}
+	s->sieve_state[ci] = SIEVE_READY;
+	return db;
+}
+
+/* Whether sieve db lets subject[0..n) through to PCRE2 (a scan that fails
+ * lets it through). */
+static bool sieve_passes(struct engine_scan *s, hs_database_t *db, const unsigned char *subject,
                          size_t n)
 {
 	bool hit = false;
-	hs_error_t r = hs_scan(c->sieve, (const char *)subject, (unsigned)n, 0, s->sieve_scratch,
-	                       sieve_hit, &hit);
+	hs_error_t r =
+	    hs_scan(db, (const char *)subject, (unsigned)n, 0, s->sieve_scratch, sieve_hit, &hit);
 
 	return hit || (r != HS_SUCCESS && r != HS_SCAN_TERMINATED);
 }
@@ -1325,6 +1390,7 @@ static void confirm_range(struct engine_scan *s, uint32_t ci, uint64_t first, ui
 	uint64_t lo = avail_start(s), from, ctx, back = c->lmax + c->before;
 	const unsigned char *subject;
 	unsigned char before = 0;
+	hs_database_t *sieve;
 	bool bol;
 	struct where w;
 
@@ -1364,7 +1430,8 @@ static void confirm_range(struct engine_scan *s, uint32_t ci, uint64_t first, ui
 		s->scanned_to[ci] = subject_end;
 		return;
 	}
-	if (c->sieve && !sieve_passes(s, c, subject, (size_t)(subject_end - ctx))) {
+	if (c->sieve && (sieve = sieve_get(s, ci)) &&
+	    !sieve_passes(s, sieve, subject, (size_t)(subject_end - ctx))) {
 		s->sieved++;
 		s->scanned_to[ci] = subject_end;
 		return;

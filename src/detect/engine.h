@@ -44,7 +44,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ENGINE_LOOKAHEAD 256 /* bytes after a hit the confirm step may read */
+#define ENGINE_LOOKAHEAD   256 /* bytes after a hit the confirm step may read */
+#define ENGINE_SIEVE_AFTER 256 /* confirms of a rule in one scan before it is sieved (engine.c) */
 
 struct engine;
 struct engine_scan;

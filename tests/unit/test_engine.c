@@ -492,9 +492,11 @@ TEST(engine, text_only_rules_skip_binary_files)
 }
 
 /* A rule whose matches may begin far before its anchor (here any amount of
- * whitespace before "> /var/log/wtmp") has a sieve: windows where its regex
- * cannot match are not handed to PCRE2, and a match that begins 300 bytes
- * before the anchor is still found whole, however the file is chunked. */
+ * whitespace before "> /var/log/wtmp") has a sieve, used once the scan has
+ * confirmed the rule ENGINE_SIEVE_AFTER times: windows where its regex
+ * cannot match are then not handed to PCRE2, and a match that begins 300
+ * bytes before the anchor is still found whole, however the file is
+ * chunked. */
 TEST(engine, sieve_skips_windows_without_a_match)
 {
 	static const char wipe[] =
@@ -502,13 +504,14 @@ TEST(engine, sieve_skips_windows_without_a_match)
 	    "rules:\n"
 	    "  - {id: wipe, category: suspicious-build, title: W, severity: medium, "
 	    "regex: '(?:\\becho|:)\\s*>\\s*/var/log/wtmp\\b'}\n";
+	static const char miss[] = "log to /var/log/wtmpx\n";
 	static const size_t chunks[] = {1, 7, 4096};
 	char *t = malloc(64 * 1024);
 	size_t n = 0;
 
 	/* anchors without a match, 2 KiB apart so that their windows stay apart */
 	for (int i = 0; i < 8; i++) {
-		n += (size_t)snprintf(t + n, 64 * 1024 - n, "log to /var/log/wtmpx\n");
+		n += (size_t)snprintf(t + n, 64 * 1024 - n, "%s", miss);
 		memset(t + n, 'z', 2048);
 		n += 2048;
 		t[n++] = '\n';
@@ -522,6 +525,11 @@ TEST(engine, sieve_skips_windows_without_a_match)
 		const struct finding *f;
 
 		CHECK_INT(fx_init_pack(&x, true, wipe), 0);
+		/* one window each: PCRE2 confirms them all, the sieve waits */
+		for (int k = 1; k < ENGINE_SIEVE_AFTER; k++)
+			CHECK_INT(scan(&x, "log.sh", miss, strlen(miss), chunks[i]), 0);
+		CHECK_INT(engine_scan_sieved(x.s), 0);
+		CHECK_INT(x.fs.n, 0);
 		CHECK_INT(scan(&x, "run.sh", t, n, chunks[i]), 0);
 		CHECK_INT(count(&x.fs, "wipe"), 1);
 		f = find(&x.fs, "wipe");
