@@ -72,7 +72,6 @@ struct crule {
 	 * before a hit (lmax + before >= ENGINE_SIEVE_REACH) has a sieve. NULL:
 	 * none. */
 	struct sieve *sieve;
-	bool sieve_wanted;
 };
 
 /* A rule's sieve: its regex in Hyperscan block mode, exact or as a
@@ -486,6 +485,15 @@ static bool rare_keywords(const struct rule *r)
 	return r->n_keywords > 0;
 }
 
+/* A sieve to compile when a scan needs it (sieve_get). */
+static struct sieve *sieve_new(void)
+{
+	struct sieve *sv = xcalloc(1, sizeof(*sv));
+
+	pthread_mutex_init(&sv->lock, NULL);
+	return sv;
+}
+
 /* How rule ci is found, the first that applies:
  *   1. its anchor literals (anchor.h), when the shortest is longer than
  *      ENGINE_ANCHOR_MIN;
@@ -531,7 +539,8 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 			                    (unsigned)(e->n_pats - 1));
 		}
 		anchor_release(&a);
-		c->sieve_wanted = c->lmax + c->before >= ENGINE_SIEVE_REACH;
+		if (c->lmax + c->before >= ENGINE_SIEVE_REACH)
+			c->sieve = sieve_new();
 		return 0;
 	}
 	if (lit)
@@ -548,7 +557,8 @@ static int add_rule_patterns(struct engine *e, struct hs_list *content, struct h
 		classrun_init(&cr->cls, run.in, run.min);
 		c->after = r->window > ENGINE_LOOKAHEAD ? r->window : ENGINE_LOOKAHEAD;
 		c->reach = c->after;
-		c->sieve_wanted = c->before >= ENGINE_SIEVE_REACH;
+		if (c->before >= ENGINE_SIEVE_REACH)
+			c->sieve = sieve_new();
 		return 0;
 	}
 	p = pat_push(&e->pats, &e->n_pats, PAT_RULE, ci);
@@ -675,21 +685,10 @@ static void binary_patterns(const struct engine *e, struct hs_list *bin,
 	free(kw_used);
 }
 
-/* Room for the sieves of the rules that want one (compiled by sieve_get). */
-static void make_sieves(struct engine *e)
-{
-	for (size_t i = 0; i < e->n_cr; i++) {
-		struct crule *c = &e->cr[i];
-
-		if (!c->sieve_wanted || !c->r->regex)
-			continue;
-		c->sieve = xcalloc(1, sizeof(*c->sieve));
-		pthread_mutex_init(&c->sieve->lock, NULL);
-	}
-}
-
 /* Compiles rule c's sieve (or loads it from the cache). NULL when Hyperscan
- * cannot take the regex even as a prefilter: PCRE2 alone confirms it. */
+ * cannot take the regex even as a prefilter: PCRE2 alone confirms it. A
+ * scan calls it, so it leaves the engine as it is (hs_list_compile counts
+ * cached databases in it) and no error behind. */
 static hs_database_t *sieve_compile(const struct engine *e, const struct crule *c)
 {
 	struct hs_list one = {0};
@@ -796,8 +795,6 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 	}
 	if (!rc)
 		rc = hs_list_compile(e, &e->path_db, &paths, HS_MODE_BLOCK);
-	if (!rc)
-		make_sieves(e);
 	/* a pending run spans at most a quarter of the ring (see rule_hit) */
 	for (size_t i = 0; i < e->n_cr; i++) {
 		const struct crule *c = &e->cr[i];
