@@ -279,6 +279,13 @@ TEST(netioc, short_schemes_and_words)
 	CHECK_EXTRACT("no indicators: a b c d.e f:g\n", 0, "");
 }
 
+/* n letters, a to z and again: a line's plain text of any length */
+static void add_letters(struct buf *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		buf_addc(b, (char)('a' + i % 26));
+}
+
 TEST(netioc, lines_without_marks_skipped)
 {
 	struct buf text = BUF_INIT, want = BUF_INIT;
@@ -288,8 +295,7 @@ TEST(netioc, lines_without_marks_skipped)
 	 * blocks of the fast scans, each followed by a line whose indicator ends
 	 * it */
 	for (int n = 0; n < 40; n++) {
-		for (int i = 0; i < n; i++)
-			buf_addc(&text, (char)('a' + i % 26));
+		add_letters(&text, n);
 		buf_addc(&text, '\n');
 		line++;
 		for (int i = 0; i < n % 17; i++)
@@ -318,8 +324,7 @@ TEST(netioc, lines_of_code_punctuation_skipped)
 	 * without a dot, a dot between a name and a letter after a sentence
 	 * end */
 	for (int n = 0; n < 40; n++) {
-		for (int i = 0; i < n; i++)
-			buf_addc(&text, (char)('a' + i % 26));
+		add_letters(&text, n);
 		buf_adds(&text, " := x; key: value. Done.. ./run .5\n");
 		line++;
 		switch (n % 3) {
