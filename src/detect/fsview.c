@@ -1,6 +1,7 @@
 #include "detect/fsview.h"
 
 #include "util/mem.h"
+#include "util/strutil.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,17 +26,6 @@ struct fsview {
 	size_t cap; /* power of two */
 	size_t n;
 };
-
-static uint64_t fsv_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 struct fsview *fsview_new(void)
 {
@@ -94,7 +84,7 @@ void fsview_record(struct fsview *v, size_t layer, const char *path, enum fsview
 
 	while (len > 1 && path[len - 1] == '/')
 		len--;
-	h = fsv_hash(path, len);
+	h = str_hash(STR_HASH_SEED, path, len);
 	if ((v->n + 1) * 4 > v->cap * 3)
 		fsv_grow(v);
 	e = fsv_find(v, path, len, h);
@@ -132,7 +122,8 @@ bool fsview_removed(const struct fsview *v, size_t layer, const char *path)
 	while (len > 1 && path[len - 1] == '/')
 		len--;
 	for (bool ancestor = false; len > 0; ancestor = true) {
-		const struct fsv_entry *e = fsv_find(v, path, len, fsv_hash(path, len));
+		const struct fsv_entry *e =
+		    fsv_find(v, path, len, str_hash(STR_HASH_SEED, path, len));
 
 		if (e->path && fsv_later(e, layer, ancestor))
 			return true;

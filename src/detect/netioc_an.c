@@ -53,14 +53,9 @@ struct netioc_an {
 
 static uint64_t key_hash(const char *rule, const char *value)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = str_hash(STR_HASH_SEED, rule, strlen(rule) + 1); /* with its NUL */
 
-	for (const char *p = rule; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	h = (h ^ 0xff) * 1099511628211ull;
-	for (const char *p = value; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	return h;
+	return str_hash(h, value, strlen(value));
 }
 
 static const char *feed_base(const char *feed)

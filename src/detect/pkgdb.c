@@ -83,17 +83,6 @@ struct pkgdb {
 	size_t cap, n_paths, n_entries;
 };
 
-static uint64_t path_hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 struct pkgdb *pkgdb_new(void)
 {
 	struct pkgdb *db = xcalloc(1, sizeof(*db));
@@ -182,7 +171,7 @@ static void db_add(struct pkgdb *db, const char *path, size_t len, enum sum_algo
 				    old[i];
 		free(old);
 	}
-	h = path_hash(p.ptr, p.len);
+	h = str_hash(STR_HASH_SEED, p.ptr, p.len);
 	e = slot_find(db, p.ptr, p.len, h);
 	if (!e->path) {
 		e->path = buf_detach(&p, NULL);
@@ -207,7 +196,7 @@ static const struct pkg_entry *db_get(const struct pkgdb *db, const char *path)
 	while (*path == '/')
 		path++;
 	len = strlen(path);
-	e = slot_find(db, path, len, path_hash(path, len));
+	e = slot_find(db, path, len, str_hash(STR_HASH_SEED, path, len));
 	return e->path ? e : NULL;
 }
 

@@ -359,20 +359,12 @@ struct seen {
 	size_t count;
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static bool seen_has(const struct seen *s, const char *key)
 {
 	if (!s->alloc)
 		return false;
-	for (size_t i = hash_str(key) & (s->alloc - 1);; i = (i + 1) & (s->alloc - 1)) {
+	for (size_t i = str_hash(STR_HASH_SEED, key, strlen(key)) & (s->alloc - 1);;
+	     i = (i + 1) & (s->alloc - 1)) {
 		if (!s->slots[i])
 			return false;
 		if (strcmp(s->slots[i], key) == 0)
@@ -382,7 +374,7 @@ static bool seen_has(const struct seen *s, const char *key)
 
 static void seen_insert(struct seen *s, char *key)
 {
-	size_t i = hash_str(key) & (s->alloc - 1);
+	size_t i = str_hash(STR_HASH_SEED, key, strlen(key)) & (s->alloc - 1);
 
 	while (s->slots[i])
 		i = (i + 1) & (s->alloc - 1);

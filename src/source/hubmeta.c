@@ -1,6 +1,7 @@
 #include "source/hubmeta.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/strutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -313,19 +314,10 @@ static int jp_lit(struct jp *j, const char *lit)
 	return 0;
 }
 
-static uint64_t key_hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
-}
-
 /* Records a key of one object; fails on a duplicate or too many keys. */
 static int keys_add(struct jp *j, uint64_t *keys, size_t *n, const char *k, size_t klen)
 {
-	uint64_t h = key_hash(k, klen);
+	uint64_t h = str_hash(STR_HASH_SEED, k, klen);
 
 	for (size_t i = 0; i < *n; i++)
 		if (keys[i] == h) {

@@ -24,4 +24,16 @@ char *str_base64_encode(const unsigned char *data, size_t len);
 /* True when s is valid UTF-8. */
 bool str_is_utf8(const char *s, size_t len);
 
+/* FNV-1a over n bytes of p, going on from h (STR_HASH_SEED to start): the
+ * hash of the in-memory tables' string keys. */
+#define STR_HASH_SEED 0xcbf29ce484222325ULL
+static inline uint64_t str_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
 #endif
