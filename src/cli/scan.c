@@ -216,21 +216,19 @@ static void report_failed(struct report *r, int rc)
 	r->error = rc;
 }
 
+static bool below_severity(struct finding *f, size_t pos, void *ctx)
+{
+	const struct scan_cli *o = ctx;
+
+	(void)pos;
+	return f->severity < o->min_severity;
+}
+
 static void finish_report(struct report *r, const struct scan_cli *o, const struct ignore_list *ign)
 {
 	r->ignored = ignore_apply(ign, &r->findings);
 	verdict_compute(&r->verdict, &r->findings);
-	for (size_t i = 0; i < r->findings.n;) {
-		if (r->findings.v[i].severity >= o->min_severity) {
-			i++;
-			continue;
-		}
-		finding_release(&r->findings.v[i]);
-		memmove(&r->findings.v[i], &r->findings.v[i + 1],
-		        (r->findings.n - i - 1) * sizeof(r->findings.v[0]));
-		r->findings.n--;
-		r->below_severity++;
-	}
+	r->below_severity += findings_drop(&r->findings, below_severity, (void *)o);
 }
 
 /* Scans every image ref names, appending one report per image (or one error

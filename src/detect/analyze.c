@@ -8,6 +8,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/mono.h"
+#include "util/strutil.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -208,6 +209,8 @@ struct scan_run {
 		char fingerprint[DIGEST_STR_LEN];
 	} * unpk;
 	size_t n_unpk, alloc_unpk;
+	size_t first_resolved;      /* the image's first finding in out */
+	struct pos_index rec_index; /* of recs, once the walk is over */
 };
 
 void scan_report(struct scan_ctx *sc, struct finding *f)
@@ -588,9 +591,7 @@ static void merge_job(struct scan_run *run, struct job *job)
 				r->have_sums = true;
 			}
 		}
-		for (size_t k = 0; k < o->found.n; k++)
-			findings_add(run->out, &o->found.v[k]);
-		o->found.n = 0;
+		findings_move(run->out, &o->found);
 		if (o->db) {
 			struct db_file *d;
 
@@ -983,12 +984,30 @@ static void scan_name(struct scan_run *run)
 
 /* ---- resolving statuses -------------------------------------------------- */
 
+static bool rec_equal(const void *pa, const void *pb)
+{
+	const struct file_rec *a = pa, *b = pb;
+
+	return a->layer == b->layer && !strcmp(a->path, b->path);
+}
+
+static uint64_t rec_hash(const void *item)
+{
+	const struct file_rec *r = item;
+
+	return str_hash(str_hash(STR_HASH_SEED, &r->layer, sizeof(r->layer)), r->path,
+	                strlen(r->path));
+}
+
+/* The last record of path in layer (run->rec_index is in sync: the walk is
+ * over). */
 static const struct file_rec *find_rec(const struct scan_run *run, size_t layer, const char *path)
 {
-	for (size_t i = run->n_recs; i-- > 0;)
-		if (run->recs[i].layer == layer && !strcmp(run->recs[i].path, path))
-			return &run->recs[i];
-	return NULL;
+	struct file_rec key = {.path = (char *)path, .layer = layer};
+	const size_t *s = pos_index_find(&run->rec_index, run->recs, sizeof(*run->recs), &key,
+	                                 rec_hash(&key), rec_equal);
+
+	return *s ? &run->recs[*s - 1] : NULL;
 }
 
 static size_t read_pkgdbs(struct scan_run *run, struct pkgdb *db)
@@ -1114,6 +1133,27 @@ static enum finding_status location_status(const struct scan_run *run, const str
 	return ST_ACTIVE;
 }
 
+static int unpackaged_cmp(const void *pa, const void *pb)
+{
+	const struct unpackaged *a = pa, *b = pb;
+	int c = strcmp(a->rule, b->rule);
+
+	return c ? c : strcmp(a->fingerprint, b->fingerprint);
+}
+
+/* A finding of this image that came out package-shipped, of a kind
+ * reported only when it is not (scan_report_unpackaged). */
+static bool shipped_unpackaged(struct finding *f, size_t pos, void *ctx)
+{
+	const struct scan_run *run = ctx;
+	struct unpackaged key = {.rule = f->rule};
+
+	if (pos < run->first_resolved || f->status != ST_PACKAGE_SHIPPED)
+		return false;
+	memcpy(key.fingerprint, f->fingerprint, DIGEST_STR_LEN);
+	return bsearch(&key, run->unpk, run->n_unpk, sizeof(*run->unpk), unpackaged_cmp);
+}
+
 static void resolve_statuses(struct scan_run *run, const struct pkgdb *db, size_t first)
 {
 	for (size_t i = first; i < run->out->n; i++) {
@@ -1134,21 +1174,11 @@ static void resolve_statuses(struct scan_run *run, const struct pkgdb *db, size_
 		if (any_file && f->n_locs)
 			f->status = st;
 	}
-	for (size_t i = first; i < run->out->n;) {
-		struct finding *f = &run->out->v[i];
-		bool drop = false;
-
-		for (size_t k = 0; k < run->n_unpk && f->status == ST_PACKAGE_SHIPPED && !drop; k++)
-			drop = !strcmp(run->unpk[k].rule, f->rule) &&
-			       !strcmp(run->unpk[k].fingerprint, f->fingerprint);
-		if (!drop) {
-			i++;
-			continue;
-		}
-		finding_release(f);
-		memmove(f, f + 1, (run->out->n - i - 1) * sizeof(*f));
-		run->out->n--;
-	}
+	if (!run->n_unpk)
+		return;
+	qsort(run->unpk, run->n_unpk, sizeof(*run->unpk), unpackaged_cmp);
+	run->first_resolved = first;
+	findings_drop(run->out, shipped_unpackaged, run);
 }
 
 /* ---- the scan ------------------------------------------------------------ */
@@ -1225,6 +1255,7 @@ static void run_release(struct scan_run *run)
 		free(run->recs[i].held);
 	}
 	free(run->recs);
+	pos_index_reset(&run->rec_index);
 	pkgdb_free(run->seen_db);
 	for (size_t i = 0; i < run->n_dbs; i++) {
 		free(run->dbs[i].path);
@@ -1263,9 +1294,7 @@ static int run_start(struct scan_run *run)
 	/* config and history findings go straight to the image's set */
 	if ((rc = scan_config(run)))
 		return rc;
-	for (size_t i = 0; i < run->main.pending.n; i++)
-		findings_add(run->out, &run->main.pending.v[i]);
-	run->main.pending.n = 0;
+	findings_move(run->out, &run->main.pending);
 	scan_name(run);
 	for (size_t i = 0; i < run->n_lanes; i++) {
 		if (pthread_create(&run->lanes[i].thread, NULL, scanner_main, &run->lanes[i]))
@@ -1324,6 +1353,8 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 		goto done;
 	db = pkgdb_new();
 	stats->pkgdb_entries = read_pkgdbs(&run, db);
+	pos_index_sync(&run.rec_index, run.recs, sizeof(*run.recs), run.n_recs, rec_hash,
+	               rec_equal);
 	if ((rc = rehash_recs(&run, db, &wo)))
 		goto done;
 	resolve_statuses(&run, db, first);

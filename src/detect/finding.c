@@ -1,7 +1,9 @@
 #include "detect/finding.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/strutil.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +66,7 @@ void finding_release(struct finding *f)
 	for (size_t i = 0; i < f->n_locs; i++)
 		location_release(&f->locs[i]);
 	free(f->locs);
+	pos_index_reset(&f->loc_index);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -82,7 +85,7 @@ void finding_add_location(struct finding *f, enum loc_source src, const char *la
 {
 	struct location *l;
 
-	f->locs = xrealloc(f->locs, (f->n_locs + 1) * sizeof(*f->locs));
+	XGROW(f->locs, f->locs_alloc, f->n_locs + 1);
 	l = &f->locs[f->n_locs++];
 	l->source = src;
 	l->layer = layer ? xstrdup(layer) : NULL;
@@ -123,54 +126,136 @@ void finding_set_evidence(struct finding *f, const char *value, size_t len)
 	f->evidence = xstrndup(value, len);
 }
 
-static bool location_equal(const struct location *a, const struct location *b)
+static bool location_equal(const void *pa, const void *pb)
 {
+	const struct location *a = pa, *b = pb;
+
 	return a->source == b->source && a->layer_index == b->layer_index && a->line == b->line &&
 	       !strcmp(a->path ? a->path : "", b->path ? b->path : "") &&
 	       !strcmp(a->field ? a->field : "", b->field ? b->field : "");
+}
+
+static uint64_t location_hash(const void *item)
+{
+	const struct location *l = item;
+	const char *path = l->path ? l->path : "", *field = l->field ? l->field : "";
+	uint64_t h = str_hash(STR_HASH_SEED, &l->source, sizeof(l->source));
+
+	h = str_hash(h, &l->layer_index, sizeof(l->layer_index));
+	h = str_hash(h, &l->line, sizeof(l->line));
+	h = str_hash(h, path, strlen(path) + 1);
+	return str_hash(h, field, strlen(field));
 }
 
 /* Moves g's locations not already in f to f. */
 static void take_locations(struct finding *f, struct finding *g)
 {
 	for (size_t k = 0; k < g->n_locs; k++) {
-		bool dup = false;
+		size_t *s;
 
-		for (size_t j = 0; j < f->n_locs && !dup; j++)
-			dup = location_equal(&f->locs[j], &g->locs[k]);
-		if (dup) {
+		pos_index_sync(&f->loc_index, f->locs, sizeof(*f->locs), f->n_locs, location_hash,
+		               location_equal);
+		s = pos_index_find(&f->loc_index, f->locs, sizeof(*f->locs), &g->locs[k],
+		                   location_hash(&g->locs[k]), location_equal);
+		if (*s) {
 			location_release(&g->locs[k]);
 			continue;
 		}
-		f->locs = xrealloc(f->locs, (f->n_locs + 1) * sizeof(*f->locs));
+		XGROW(f->locs, f->locs_alloc, f->n_locs + 1);
 		f->locs[f->n_locs++] = g->locs[k];
+		*s = f->n_locs;
+		f->loc_index.indexed = f->n_locs;
 	}
 	free(g->locs);
 	g->locs = NULL;
-	g->n_locs = 0;
+	g->n_locs = g->locs_alloc = 0;
+}
+
+static bool key_equal(const void *pa, const void *pb)
+{
+	const struct finding *a = pa, *b = pb;
+
+	return !strcmp(a->rule, b->rule) && !strcmp(a->fingerprint, b->fingerprint);
+}
+
+static uint64_t key_hash(const void *item)
+{
+	const struct finding *f = item;
+
+	return str_hash(str_hash(STR_HASH_SEED, f->rule, strlen(f->rule) + 1), f->fingerprint,
+	                strlen(f->fingerprint));
 }
 
 void findings_add(struct findings *fs, struct finding *f)
 {
-	for (size_t i = 0; i < fs->n; i++) {
-		struct finding *g = &fs->v[i];
+	struct finding *g;
+	size_t *s;
 
-		if (strcmp(g->rule, f->rule) || strcmp(g->fingerprint, f->fingerprint))
-			continue;
-		take_locations(g, f);
-		/* the merged finding is as serious as its most serious sighting,
-		 * and active if any sighting is */
-		if (f->severity > g->severity)
-			g->severity = f->severity;
-		if (f->status < g->status)
-			g->status = f->status;
-		g->strong = g->strong || f->strong;
-		finding_release(f);
+	pos_index_sync(&fs->index, fs->v, sizeof(*fs->v), fs->n, key_hash, key_equal);
+	s = pos_index_find(&fs->index, fs->v, sizeof(*fs->v), f, key_hash(f), key_equal);
+	if (!*s) {
+		XGROW(fs->v, fs->alloc, fs->n + 1);
+		fs->v[fs->n++] = *f;
+		*s = fs->n;
+		fs->index.indexed = fs->n;
+		memset(f, 0, sizeof(*f));
 		return;
 	}
-	XGROW(fs->v, fs->alloc, fs->n + 1);
-	fs->v[fs->n++] = *f;
-	memset(f, 0, sizeof(*f));
+	g = &fs->v[*s - 1];
+	take_locations(g, f);
+	/* the merged finding is as serious as its most serious sighting, and
+	 * active if any sighting is */
+	if (f->severity > g->severity)
+		g->severity = f->severity;
+	if (f->status < g->status)
+		g->status = f->status;
+	g->strong = g->strong || f->strong;
+	finding_release(f);
+}
+
+void findings_move(struct findings *dst, struct findings *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		findings_add(dst, &src->v[i]);
+	src->n = 0;
+	pos_index_reset(&src->index);
+}
+
+size_t findings_drop(struct findings *fs, bool (*drop)(struct finding *f, size_t pos, void *ctx),
+                     void *ctx)
+{
+	size_t kept = 0, n = fs->n;
+
+	for (size_t i = 0; i < n; i++) {
+		if (drop(&fs->v[i], i, ctx)) {
+			finding_release(&fs->v[i]);
+			continue;
+		}
+		if (kept != i)
+			fs->v[kept] = fs->v[i];
+		kept++;
+	}
+	fs->n = kept;
+	pos_index_reset(&fs->index);
+	return n - kept;
+}
+
+void finding_drop_locations(struct finding *f, bool (*drop)(const struct location *l, void *ctx),
+                            void *ctx)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < f->n_locs; i++) {
+		if (drop(&f->locs[i], ctx)) {
+			location_release(&f->locs[i]);
+			continue;
+		}
+		if (kept != i)
+			f->locs[kept] = f->locs[i];
+		kept++;
+	}
+	f->n_locs = kept;
+	pos_index_reset(&f->loc_index);
 }
 
 /* True when a should be kept rather than b. */
@@ -181,18 +266,32 @@ static bool keep_first(const struct finding *a, const struct finding *b)
 	return a->severity >= b->severity;
 }
 
+static bool value_equal(const void *pa, const void *pb)
+{
+	return !strcmp(((const struct finding *)pa)->fingerprint,
+	               ((const struct finding *)pb)->fingerprint);
+}
+
 void findings_fold_values(struct findings *fs, size_t first)
 {
-	for (size_t i = first; i < fs->n; i++) {
-		if (fs->v[i].category != CAT_SECRET || !fs->v[i].fingerprint[0])
-			continue;
-		for (size_t j = i + 1; j < fs->n;) {
-			struct finding *f = &fs->v[i], *g = &fs->v[j], tmp;
+	/* the kept secret findings of v[first..kept), by fingerprint */
+	struct pos_index x = {0};
+	size_t kept = first;
 
-			if (g->category != CAT_SECRET || strcmp(f->fingerprint, g->fingerprint)) {
-				j++;
-				continue;
-			}
+	pos_index_init(&x, fs->n - first);
+	for (size_t i = first; i < fs->n; i++) {
+		struct finding *g = &fs->v[i], *f, tmp;
+		bool value = g->category == CAT_SECRET && g->fingerprint[0];
+		size_t *s = NULL;
+
+		if (value) {
+			s = pos_index_find(
+			    &x, fs->v, sizeof(*fs->v), g,
+			    str_hash(STR_HASH_SEED, g->fingerprint, strlen(g->fingerprint)),
+			    value_equal);
+		}
+		if (s && *s) {
+			f = &fs->v[*s - 1];
 			if (!keep_first(f, g)) {
 				tmp = *f;
 				*f = *g;
@@ -200,16 +299,25 @@ void findings_fold_values(struct findings *fs, size_t first)
 			}
 			take_locations(f, g);
 			finding_release(g);
-			memmove(g, g + 1, (fs->n - j - 1) * sizeof(*g));
-			fs->n--;
+			continue;
 		}
+		if (kept != i)
+			fs->v[kept] = *g;
+		kept++;
+		if (s)
+			*s = kept;
 	}
+	fs->n = kept;
+	pos_index_reset(&x);
+	/* a kept finding may now be another rule's */
+	pos_index_reset(&fs->index);
 }
 
 void findings_release(struct findings *fs)
 {
 	for (size_t i = 0; i < fs->n; i++)
 		finding_release(&fs->v[i]);
+	pos_index_reset(&fs->index);
 	free(fs->v);
 	memset(fs, 0, sizeof(*fs));
 }

@@ -5,6 +5,7 @@
 
 #include "util/buf.h"
 #include "util/digest.h"
+#include "util/posindex.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,13 +60,18 @@ struct finding {
 	char fingerprint[DIGEST_STR_LEN]; /* sha256 of the matched value */
 	enum finding_status status;
 	bool strong; /* strong evidence: alone makes the verdict malicious */
+	size_t locs_alloc;
+	struct pos_index loc_index; /* finding.c's, of locs */
 };
 
 /* A set of findings; adding one with the same rule and fingerprint as an
- * existing one merges its locations (one finding, many places). */
+ * existing one merges its locations (one finding, many places). Findings
+ * leave v only through findings_move and findings_drop, which keep the
+ * index true. */
 struct findings {
 	struct finding *v;
 	size_t n, alloc;
+	struct pos_index index; /* of v, by rule and fingerprint */
 };
 
 const char *severity_name(enum severity s);
@@ -76,6 +82,17 @@ const char *status_name(enum finding_status s);
 
 /* Takes ownership of f's strings and locations (f is zeroed). */
 void findings_add(struct findings *fs, struct finding *f);
+/* Adds every finding of src to dst; src is left empty. */
+void findings_move(struct findings *dst, struct findings *src);
+/* Releases and takes out the findings drop returns true for (it is given
+ * each one's position, in order), keeping the order of the others; returns
+ * how many were dropped. */
+size_t findings_drop(struct findings *fs, bool (*drop)(struct finding *f, size_t pos, void *ctx),
+                     void *ctx);
+/* Releases and takes out the locations of f that drop returns true for,
+ * keeping the order of the others. */
+void finding_drop_locations(struct finding *f, bool (*drop)(const struct location *l, void *ctx),
+                            void *ctx);
 void findings_release(struct findings *fs);
 void finding_release(struct finding *f);
 /* One secret value that several rules matched (a generic assignment rule

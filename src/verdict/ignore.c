@@ -274,47 +274,35 @@ static bool entry_matches(const struct ignore_entry *e, const struct finding *f)
 	return true;
 }
 
+static bool path_ignored(const struct location *loc, void *ctx)
+{
+	const struct ignore_entry *e = ctx;
+
+	return loc->source == LOC_FILE && loc->path && !fnmatch(e->path, loc->path, 0);
+}
+
+/* Drops the locations of f the list ignores; true when that is all of them
+ * (or an entry without a path ignores f whole). */
+static bool ignored(struct finding *f, size_t pos, void *ctx)
+{
+	const struct ignore_list *l = ctx;
+
+	(void)pos;
+	for (size_t k = 0; k < l->n; k++) {
+		const struct ignore_entry *e = &l->v[k];
+
+		if (!entry_matches(e, f))
+			continue;
+		if (!e->path)
+			return true;
+		finding_drop_locations(f, path_ignored, (void *)e);
+		if (!f->n_locs)
+			return true;
+	}
+	return false;
+}
+
 size_t ignore_apply(const struct ignore_list *l, struct findings *fs)
 {
-	size_t dropped = 0;
-
-	for (size_t i = 0; i < fs->n;) {
-		struct finding *f = &fs->v[i];
-		bool whole = false;
-
-		for (size_t k = 0; k < l->n && !whole; k++) {
-			const struct ignore_entry *e = &l->v[k];
-
-			if (!entry_matches(e, f))
-				continue;
-			if (!e->path) {
-				whole = true;
-				break;
-			}
-			for (size_t j = 0; j < f->n_locs;) {
-				struct location *loc = &f->locs[j];
-
-				if (loc->source != LOC_FILE || !loc->path ||
-				    fnmatch(e->path, loc->path, 0)) {
-					j++;
-					continue;
-				}
-				free(loc->layer);
-				free(loc->path);
-				free(loc->field);
-				memmove(loc, loc + 1, (f->n_locs - j - 1) * sizeof(*loc));
-				f->n_locs--;
-			}
-			whole = f->n_locs == 0;
-		}
-		if (!whole) {
-			i++;
-			continue;
-		}
-		finding_release(f);
-		memmove(f, f + 1, (fs->n - i - 1) * sizeof(*f));
-		fs->n--;
-		dropped++;
-	}
-	return dropped;
+	return findings_drop(fs, ignored, (void *)l);
 }

@@ -441,6 +441,52 @@ def test_results_do_not_depend_on_threads(t):
     t.contains(p.stderr, "--threads takes 1 to 8, not '9'")
 
 
+def github_like(rng):
+    """A ghp_ token whose checksum fails (reported at low severity), of
+    characters that spell no placeholder word ("here", "your", "xxxx")."""
+    chars = "BCDFGHJKLMNPQRSTVWZbcdfghjkmnpqrstvwz0123456789"
+    return "ghp_" + "".join(rng.choice(chars) for _ in range(36))
+
+
+@slow
+def test_many_findings_merge_in_linear_time(t):
+    """A 6 MB layer can hold 63,000 distinct findings and one secret seen in
+    every one of its 1,000 files (64 findings of the rule a file, the most
+    reported): merging them, and settling each sighting's status against
+    the package database, must not take time growing with their square
+    (which took minutes here)."""
+    rng = random.Random(5)
+    shared = github_like(rng)
+    files = []
+    for n in range(1000):
+        tokens = [github_like(rng) for _ in range(63)]
+        files.append(("srv/data/d%02d/f%04d.txt" % (n // 100, n),
+                      ("shared %s\n" % shared + "".join("t %s\n" % x for x in tokens)).encode()))
+    md5sums = "".join("%s  %s\n" % (hashlib.md5(d).hexdigest(), p) for p, d in files[::2])
+    entries = ([{"name": "etc/dpkg/dpkg.cfg", "data": "# dpkg\n"}] +
+               [{"name": p, "data": d} for p, d in files] +
+               [{"name": "var/lib/dpkg/info/data.md5sums", "data": md5sums}])
+    lay = Layout(os.path.join(t.tmp, "L"))
+    lay.image("t", [tar_bytes(entries)])
+    p = t.dredge("scan", "oci:%s:t" % lay.path, "--format", "json", timeout=60)
+    t.exit(p, 0, "dredge scan")
+    doc = json.loads(p.stdout)
+    t.eq(len(doc["findings"]), 63001, "findings")
+    t.eq({f["rule"] for f in doc["findings"]}, {"github-token"}, "rules")
+    one = [f for f in doc["findings"] if len(f["locations"]) > 1]
+    t.eq(len(one), 1, "one finding seen in many files")
+    t.eq([l["path"] for l in one[0]["locations"]], [p for p, _ in files], "its locations")
+    # seen in files no package ships as well: active; the others by half
+    t.eq(one[0]["status"], "active", "the shared secret")
+    counts = {}
+    for f in doc["findings"]:
+        if f is not one[0]:
+            k = (f["status"], f["severity"])
+            counts[k] = counts.get(k, 0) + 1
+    t.eq(counts, {("package-shipped", "low"): 31500, ("active", "low"): 31500},
+         "statuses and severities")
+
+
 def test_sarif_and_exit_codes(t):
     lay = os.path.join(t.tmp, "L")
     umoci_image(lay, "m", [{"etc/motd": "hi\n"}],

@@ -182,3 +182,54 @@ TEST(findings, one_value_matched_by_several_rules_is_one_finding)
 	CHECK_STR(fs.v[2].rule, "other");
 	findings_release(&fs);
 }
+
+static bool drop_rule(struct finding *f, size_t pos, void *ctx)
+{
+	(void)pos;
+	return !strcmp(f->rule, (const char *)ctx);
+}
+
+TEST(findings, merging_stays_true_after_drops_folds_and_moves)
+{
+	struct findings fs = {0}, other = {0};
+
+	/* the same place twice is one location; places keep their order */
+	for (int i = 0; i < 3; i++) {
+		add_secret(&fs, "a", SEV_LOW, ST_ACTIVE, "v1", "p/one");
+		add_secret(&fs, "a", SEV_LOW, ST_ACTIVE, "v1", i == 1 ? "p/two" : "p/one");
+	}
+	CHECK_INT(fs.n, 1);
+	CHECK_INT(fs.v[0].n_locs, 2);
+	CHECK_STR(fs.v[0].locs[1].path, "p/two");
+	/* after a drop, adding merges into the finding at its new position */
+	add_secret(&fs, "b", SEV_LOW, ST_ACTIVE, "v2", "p/b");
+	add_secret(&fs, "c", SEV_LOW, ST_ACTIVE, "v3", "p/c");
+	CHECK_INT(findings_drop(&fs, drop_rule, (void *)"a"), 1);
+	CHECK_INT(fs.n, 2);
+	add_secret(&fs, "c", SEV_HIGH, ST_ACTIVE, "v3", "p/c2");
+	CHECK_INT(fs.n, 2);
+	CHECK_STR(fs.v[1].rule, "c");
+	CHECK_INT(fs.v[1].n_locs, 2);
+	CHECK_INT(fs.v[1].severity, SEV_HIGH);
+	/* a fold leaves the more severe rule in the first one's place: adding
+	 * that rule's value again merges into it */
+	add_secret(&fs, "d", SEV_CRITICAL, ST_ACTIVE, "v2", "p/d");
+	findings_fold_values(&fs, 0);
+	CHECK_INT(fs.n, 2);
+	CHECK_STR(fs.v[0].rule, "d");
+	add_secret(&fs, "d", SEV_CRITICAL, ST_ACTIVE, "v2", "p/d2");
+	CHECK_INT(fs.n, 2);
+	CHECK_INT(fs.v[0].n_locs, 3);
+	/* a move empties its source, which then starts afresh */
+	add_secret(&other, "c", SEV_LOW, ST_ACTIVE, "v3", "p/c3");
+	add_secret(&other, "e", SEV_LOW, ST_ACTIVE, "v4", "p/e");
+	findings_move(&fs, &other);
+	CHECK_INT(other.n, 0);
+	CHECK_INT(fs.n, 3);
+	CHECK_INT(fs.v[1].n_locs, 3);
+	add_secret(&other, "c", SEV_LOW, ST_ACTIVE, "v3", "p/c3");
+	CHECK_INT(other.n, 1);
+	CHECK_INT(other.v[0].n_locs, 1);
+	findings_release(&fs);
+	findings_release(&other);
+}
