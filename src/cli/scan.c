@@ -272,6 +272,8 @@ static void scan_ref(struct report **reps, size_t *n, size_t *alloc, const char 
 		r->bytes = st.bytes;
 		r->files = st.files;
 		r->seconds = st.seconds;
+		r->partial_files = st.truncated;
+		r->capped_rules = st.capped;
 		if (rc)
 			report_failed(r, rc);
 		else

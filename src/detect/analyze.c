@@ -1346,6 +1346,9 @@ int scan_image(struct findings *out, struct scan_stats *stats, struct image *img
 	if ((rc = image_walk(img, &sink, &wo)) || (!run.started && (rc = run_start(&run))))
 		goto done;
 	stop_scanners(&run);
+	stats->capped = engine_scan_capped(run.main.es);
+	for (size_t i = 0; i < run.n_lanes; i++)
+		stats->capped += engine_scan_capped(run.lanes[i].es);
 	for (size_t a = 0; a < N_ANALYZERS && !rc; a++)
 		if (analyzers[a]->image_end)
 			rc = analyzers[a]->image_end(run.main.state[a], img);

@@ -60,6 +60,7 @@ struct scan_stats {
 	uint64_t bytes;         /* uncompressed layer bytes walked */
 	uint64_t files;         /* regular files */
 	uint64_t truncated;     /* files longer than max_file_size (scanned in part) */
+	uint64_t capped;        /* times a rule reached its limits in a file */
 	uint64_t pkgdb_entries; /* (path, checksum) pairs read from package databases */
 	double seconds;
 };

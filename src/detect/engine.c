@@ -32,6 +32,7 @@
 #define ENGINE_RARE_KEYWORD  5    /* keywords this long rarely occur by chance */
 #define ENGINE_RUN_NONE      UINT64_MAX
 #define ENGINE_SIEVE_REACH   256 /* a rule confirmed this far back from a hit has a sieve */
+#define TOUCHED_CAPPED       2   /* touched_flag: the rule reached a limit in the file */
 
 enum pat_type { PAT_RULE, PAT_KEYWORD, PAT_STRING, PAT_PATH_RULE, PAT_PATH_FILTER };
 
@@ -161,6 +162,7 @@ struct engine_scan {
 	uint32_t *sieve_tries;       /* per rule: confirms while its sieve was waiting */
 	uint8_t *sieve_state;        /* per rule: enum sieve_state */
 	size_t sieved;               /* windows a sieve kept from PCRE2 */
+	size_t capped;               /* (file, rule) pairs cut short by a limit */
 	hs_stream_t *stream;         /* db's */
 	hs_stream_t *bstream;        /* bin_db's */
 	struct gate_scan *gs;        /* per gate */
@@ -201,7 +203,7 @@ struct engine_scan {
 	uint32_t *str_count;  /* per crule: strings seen */
 	uint32_t *touched;    /* crules with state to clear */
 	size_t n_touched;
-	uint8_t *touched_flag;
+	uint8_t *touched_flag; /* per crule: 1 touched, | TOUCHED_CAPPED */
 	uint8_t *kw_seen;
 	uint32_t *kw_touched;
 	size_t n_kw_touched;
@@ -989,6 +991,11 @@ size_t engine_scan_sieved(const struct engine_scan *s)
 	return s->sieved;
 }
 
+size_t engine_scan_capped(const struct engine_scan *s)
+{
+	return s->capped;
+}
+
 static size_t count_nl(const unsigned char *p, size_t n)
 {
 	size_t c = 0, i = 0;
@@ -1086,6 +1093,17 @@ static void touch(struct engine_scan *s, uint32_t ci)
 	if (!s->touched_flag[ci]) {
 		s->touched_flag[ci] = 1;
 		s->touched[s->n_touched++] = ci;
+	}
+}
+
+/* Rule ci reached one of its limits in this file (ENGINE_MAX_REPORTS
+ * findings, ENGINE_MAX_CONFIRMS checks): counted once a file. */
+static void capped(struct engine_scan *s, uint32_t ci)
+{
+	touch(s, ci);
+	if (!(s->touched_flag[ci] & TOUCHED_CAPPED)) {
+		s->touched_flag[ci] |= TOUCHED_CAPPED;
+		s->capped++;
 	}
 }
 
@@ -1208,9 +1226,12 @@ static void report(struct engine_scan *s, uint32_t ci, const unsigned char *valu
 		if (v.result == VALIDATION_OK)
 			v.severity = r->severity;
 	}
-	if (w->source == LOC_FILE &&
-	    (s->reports[ci] >= ENGINE_MAX_REPORTS || already_reported(s, ci, value, vlen)))
+	if (w->source == LOC_FILE && already_reported(s, ci, value, vlen))
 		return;
+	if (w->source == LOC_FILE && s->reports[ci] >= ENGINE_MAX_REPORTS) {
+		capped(s, ci);
+		return;
+	}
 	if (w->source == LOC_FILE) {
 		touch(s, ci);
 		s->reports[ci]++;
@@ -1392,8 +1413,11 @@ static void confirm_range(struct engine_scan *s, uint32_t ci, uint64_t first, ui
 	struct where w;
 
 	touch(s, ci);
-	if (++s->confirms[ci] > ENGINE_MAX_CONFIRMS)
+	if (s->confirms[ci] >= ENGINE_MAX_CONFIRMS) {
+		capped(s, ci);
 		return;
+	}
+	s->confirms[ci]++;
 	from = first > back ? first - back : 0;
 	if (from < lo)
 		from = lo;

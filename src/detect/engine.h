@@ -90,5 +90,9 @@ int engine_scan_string(struct engine_scan *s, enum rule_kind kind, const char *l
 unsigned long long engine_scan_bytes(const struct engine_scan *s);
 /* Windows around hits that the rules' sieves showed to hold no match. */
 size_t engine_scan_sieved(const struct engine_scan *s);
+/* Times a rule reached, in a file, its limit of findings reported
+ * (ENGINE_MAX_REPORTS) or of matches checked (ENGINE_MAX_CONFIRMS): what it
+ * matched beyond went unreported. Counted once per rule and file. */
+size_t engine_scan_capped(const struct engine_scan *s);
 
 #endif

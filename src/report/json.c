@@ -61,10 +61,12 @@ static void report_one(struct buf *b, const struct report *r)
 	}
 	buf_addf(b,
 	         "],\"stats\":{\"bytes\":%llu,\"files\":%llu,\"seconds\":%.3f,\"findings\":%zu,"
-	         "\"ignored\":%llu,\"below_severity\":%llu}",
+	         "\"ignored\":%llu,\"below_severity\":%llu,\"partial_files\":%llu,"
+	         "\"capped_rules\":%llu}",
 	         (unsigned long long)r->bytes, (unsigned long long)r->files, r->seconds,
 	         r->findings.n, (unsigned long long)r->ignored,
-	         (unsigned long long)r->below_severity);
+	         (unsigned long long)r->below_severity, (unsigned long long)r->partial_files,
+	         (unsigned long long)r->capped_rules);
 	if (v->cls == VERDICT_ERROR) {
 		buf_adds(b, ",\"error\":{\"code\":");
 		jstr(b, err_code_name(r->error));

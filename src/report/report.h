@@ -9,7 +9,8 @@
  *    "verdict":{"class":"malicious|suspicious|clean|error", "categories":[…],
  *               "max_severity":"high"|null, "reasons":[…]},
  *    "findings":[finding, …]   (finding_to_json; empty when class is error)
- *    "stats":{"bytes","files","seconds","findings","ignored","below_severity"},
+ *    "stats":{"bytes","files","seconds","findings","ignored","below_severity",
+ *             "partial_files","capped_rules"},
  *    "error":{"code":"digest-mismatch","message":"…"}   (only when class is error)}
  * Several images (several references, or --all-platforms): one document
  *   {"schema":"dredge.report/v1","reports":[<the object above>, …]}. */
@@ -44,6 +45,8 @@ struct report {
 	double seconds;
 	uint64_t ignored;        /* dropped by the ignore file */
 	uint64_t below_severity; /* dropped by --severity */
+	uint64_t partial_files;  /* longer than --max-file-size: scanned in part */
+	uint64_t capped_rules;   /* times a rule reached its limits in a file */
 	int error;               /* DR_E* code when the scan failed, else 0 */
 };
 

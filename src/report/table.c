@@ -2,6 +2,7 @@
  * findings grouped by category, most severe first. Evidence is shown as the
  * finding holds it (secrets redacted unless --show-secrets), cut to one line. */
 #include "report/report.h"
+#include "util/limits.h"
 
 #include <string.h>
 
@@ -130,7 +131,17 @@ static void table_one(struct buf *b, const struct report *r, const struct report
 		buf_addf(b, ", %llu ignored", (unsigned long long)r->ignored);
 	if (r->below_severity)
 		buf_addf(b, ", %llu below --severity", (unsigned long long)r->below_severity);
-	buf_addf(b, "; %llu files, %.2f s\n", (unsigned long long)r->files, r->seconds);
+	buf_addf(b, "; %llu file%s, %.2f s\n", (unsigned long long)r->files,
+	         r->files == 1 ? "" : "s", r->seconds);
+	if (r->partial_files)
+		buf_addf(b, "  %llu file%s scanned in part: longer than --max-file-size\n",
+		         (unsigned long long)r->partial_files, r->partial_files == 1 ? "" : "s");
+	if (r->capped_rules)
+		buf_addf(b,
+		         "  %llu time%s a rule reached its limit in a file (%d findings or %d "
+		         "matches checked): more may be unreported\n",
+		         (unsigned long long)r->capped_rules, r->capped_rules == 1 ? "" : "s",
+		         ENGINE_MAX_REPORTS, ENGINE_MAX_CONFIRMS);
 }
 
 int report_table(struct buf *out, const struct report *reports, size_t n,

@@ -485,6 +485,35 @@ def test_many_findings_merge_in_linear_time(t):
             counts[k] = counts.get(k, 0) + 1
     t.eq(counts, {("package-shipped", "low"): 31500, ("active", "low"): 31500},
          "statuses and severities")
+    t.eq((doc["stats"]["partial_files"], doc["stats"]["capped_rules"]), (0, 0), "nothing cut")
+
+
+def test_limits_reached_are_counted(t):
+    """What a scan leaves unread or unreported is counted, never silent: a
+    file longer than --max-file-size, and a rule past its 64 findings in one
+    file."""
+    rng = random.Random(6)
+    over = [github_like(rng) for _ in range(70)]
+    late = github_like(rng)
+    entries = [{"name": "srv/over.txt", "data": "".join("t %s\n" % x for x in over)},
+               {"name": "srv/long.txt", "data": "#" * 200000 + "\nt %s\n" % late},
+               {"name": "srv/short.txt", "data": "t %s\n" % over[0]}]
+    lay = Layout(os.path.join(t.tmp, "L"))
+    lay.image("t", [tar_bytes(entries)])
+    doc = scan(t, "oci:%s:t" % lay.path, "--max-file-size", "100K")
+    t.eq(len(doc["findings"]), 64, "findings")
+    t.eq(sorted({l["path"] for f in doc["findings"] for l in f["locations"]}),
+         ["srv/over.txt", "srv/short.txt"], "paths")
+    t.eq((doc["stats"]["partial_files"], doc["stats"]["capped_rules"]), (1, 1), "stats")
+    p = t.dredge("scan", "oci:%s:t" % lay.path, "--max-file-size", "100K")
+    t.exit(p, 0, "table")
+    t.contains(p.stdout, "  1 file scanned in part: longer than --max-file-size\n")
+    t.contains(p.stdout, "  1 time a rule reached its limit in a file (64 findings or 2000 "
+                         "matches checked): more may be unreported\n")
+    # within the limits: no such lines, and zero in the JSON
+    doc = scan(t, "oci:%s:t" % lay.path)
+    t.eq((doc["stats"]["partial_files"], doc["stats"]["capped_rules"]), (0, 1), "no cut")
+    t.eq(len(doc["findings"]), 65, "the late token read whole")
 
 
 def test_sarif_and_exit_codes(t):

@@ -539,3 +539,53 @@ TEST(engine, sieve_skips_windows_without_a_match)
 	}
 	free(t);
 }
+
+/* Appends "apikey=<24 letters>\n", letters from an LCG seeded with seed. */
+static size_t add_apikey(char *out, unsigned seed)
+{
+	size_t n = 7;
+
+	memcpy(out, "apikey=", n);
+	for (int i = 0; i < 24; i++) {
+		seed = seed * 1103515245u + 12345u;
+		out[n++] = (char)('a' + (seed >> 16) % 26);
+	}
+	out[n++] = '\n';
+	return n;
+}
+
+TEST(engine, limits_reached_are_counted_once_per_rule_and_file)
+{
+	size_t cap = 2100 * 1024, n = 0;
+	char *t = malloc(cap);
+	struct fx x;
+
+	CHECK_INT(fx_init_pack(&x, false, pack2), 0);
+	for (unsigned i = 0; i < ENGINE_MAX_REPORTS + 6; i++)
+		n += add_apikey(t + n, i + 1);
+	CHECK_INT(scan(&x, "many.txt", t, n, 4096), 0);
+	CHECK_INT(count(&x.fs, "lit"), ENGINE_MAX_REPORTS);
+	CHECK_INT(engine_scan_capped(x.s), 1);
+	/* the limit is a file's: the next file reports again */
+	n = add_apikey(t, 1000);
+	n += add_apikey(t + n, 1001);
+	CHECK_INT(scan(&x, "two.txt", t, n, 4096), 0);
+	CHECK_INT(count(&x.fs, "lit"), ENGINE_MAX_REPORTS + 2);
+	CHECK_INT(engine_scan_capped(x.s), 1);
+	/* matches checked: anchors 1 KiB apart, none a match, one past the limit */
+	n = 0;
+	for (int i = 0; i <= ENGINE_MAX_CONFIRMS; i++) {
+		memcpy(t + n, "apikey=!\n", 9);
+		n += 9;
+		memset(t + n, '#', 1014);
+		n += 1014;
+		t[n++] = '\n';
+	}
+	CHECK(n <= cap);
+	CHECK_INT(scan(&x, "checks.txt", t, n, 65536), 0);
+	CHECK_INT(engine_scan_capped(x.s), 2);
+	CHECK_INT(scan(&x, "checks2.txt", t, n - 1024, 65536), 0);
+	CHECK_INT(engine_scan_capped(x.s), 2);
+	fx_release(&x);
+	free(t);
+}
