@@ -209,7 +209,6 @@ struct scan_run {
 		char fingerprint[DIGEST_STR_LEN];
 	} * unpk;
 	size_t n_unpk, alloc_unpk;
-	size_t first_resolved;      /* the image's first finding in out */
 	struct pos_index rec_index; /* of recs, once the walk is over */
 };
 
@@ -1141,17 +1140,22 @@ static int unpackaged_cmp(const void *pa, const void *pb)
 	return c ? c : strcmp(a->fingerprint, b->fingerprint);
 }
 
+struct unpackaged_drop {
+	const struct scan_run *run;
+	size_t first; /* the image's first finding */
+};
+
 /* A finding of this image that came out package-shipped, of a kind
  * reported only when it is not (scan_report_unpackaged). */
 static bool shipped_unpackaged(struct finding *f, size_t pos, void *ctx)
 {
-	const struct scan_run *run = ctx;
+	const struct unpackaged_drop *d = ctx;
 	struct unpackaged key = {.rule = f->rule};
 
-	if (pos < run->first_resolved || f->status != ST_PACKAGE_SHIPPED)
+	if (pos < d->first || f->status != ST_PACKAGE_SHIPPED)
 		return false;
 	memcpy(key.fingerprint, f->fingerprint, DIGEST_STR_LEN);
-	return bsearch(&key, run->unpk, run->n_unpk, sizeof(*run->unpk), unpackaged_cmp);
+	return bsearch(&key, d->run->unpk, d->run->n_unpk, sizeof(*d->run->unpk), unpackaged_cmp);
 }
 
 static void resolve_statuses(struct scan_run *run, const struct pkgdb *db, size_t first)
@@ -1177,8 +1181,7 @@ static void resolve_statuses(struct scan_run *run, const struct pkgdb *db, size_
 	if (!run->n_unpk)
 		return;
 	qsort(run->unpk, run->n_unpk, sizeof(*run->unpk), unpackaged_cmp);
-	run->first_resolved = first;
-	findings_drop(run->out, shipped_unpackaged, run);
+	findings_drop(run->out, shipped_unpackaged, &(struct unpackaged_drop){run, first});
 }
 
 /* ---- the scan ------------------------------------------------------------ */

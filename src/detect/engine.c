@@ -1226,13 +1226,13 @@ static void report(struct engine_scan *s, uint32_t ci, const unsigned char *valu
 		if (v.result == VALIDATION_OK)
 			v.severity = r->severity;
 	}
-	if (w->source == LOC_FILE && already_reported(s, ci, value, vlen))
-		return;
-	if (w->source == LOC_FILE && s->reports[ci] >= ENGINE_MAX_REPORTS) {
-		capped(s, ci);
-		return;
-	}
 	if (w->source == LOC_FILE) {
+		if (already_reported(s, ci, value, vlen))
+			return;
+		if (s->reports[ci] >= ENGINE_MAX_REPORTS) {
+			capped(s, ci);
+			return;
+		}
 		touch(s, ci);
 		s->reports[ci]++;
 	}

@@ -162,9 +162,7 @@ static void take_locations(struct finding *f, struct finding *g)
 			continue;
 		}
 		XGROW(f->locs, f->locs_alloc, f->n_locs + 1);
-		f->locs[f->n_locs++] = g->locs[k];
-		*s = f->n_locs;
-		f->loc_index.indexed = f->n_locs;
+		f->locs[f->n_locs++] = g->locs[k]; /* indexed by the next sync */
 	}
 	free(g->locs);
 	g->locs = NULL;
@@ -195,9 +193,7 @@ void findings_add(struct findings *fs, struct finding *f)
 	s = pos_index_find(&fs->index, fs->v, sizeof(*fs->v), f, key_hash(f), key_equal);
 	if (!*s) {
 		XGROW(fs->v, fs->alloc, fs->n + 1);
-		fs->v[fs->n++] = *f;
-		*s = fs->n;
-		fs->index.indexed = fs->n;
+		fs->v[fs->n++] = *f; /* indexed by the next sync */
 		memset(f, 0, sizeof(*f));
 		return;
 	}
