@@ -99,6 +99,7 @@ struct crun {
 struct engine {
 	const struct rules *rs;
 	struct engine_opts opts;
+	char *cache_dir; /* opts.cache_dir points here */
 	struct crule *cr;
 	size_t n_cr;
 	char **keywords;
@@ -761,6 +762,10 @@ int engine_compile(struct engine **out, const struct rules *rs, const struct eng
 	e->rs = rs;
 	if (opts)
 		e->opts = *opts;
+	/* sieves are compiled (and cached) while scans run: the engine keeps
+	 * its own copy of the directory */
+	e->cache_dir = e->opts.cache_dir ? xstrdup(e->opts.cache_dir) : NULL;
+	e->opts.cache_dir = e->cache_dir;
 	e->max_groups = 1;
 	for (size_t i = 0; i < rs->n; i++)
 		if (!rs->v[i].disabled)
@@ -846,6 +851,7 @@ void engine_free(struct engine *e)
 		}
 	}
 	free(e->cr);
+	free(e->cache_dir);
 	for (size_t i = 0; i < e->n_keywords; i++)
 		free(e->keywords[i]);
 	free(e->keywords);

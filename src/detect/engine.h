@@ -52,7 +52,8 @@ struct engine_scan;
 
 struct engine_opts {
 	bool show_secrets;     /* evidence of secret rules verbatim */
-	const char *cache_dir; /* compiled databases kept here (hscache.h); NULL: none */
+	const char *cache_dir; /* compiled databases kept here (hscache.h; the engine
+	                          keeps a copy); NULL: none */
 };
 
 /* Compiles the enabled rules of rs (which must outlive the engine). On a rule

@@ -140,3 +140,24 @@ def test_usage_errors(t):
     p = t.dredge("rules", "--help")
     t.exit(p, 0, "help")
     t.contains(p.stdout, "dredge rules match", "usage")
+
+
+def test_match_caches_a_sieve_in_the_cache_dir(t):
+    """A rule confirmed ENGINE_SIEVE_AFTER (256) times in one scan gets its
+    sieve compiled then, late in the run: it goes to the cache directory the
+    run began with, and nowhere else."""
+    lines = ['<add key="Setting%d" value="plain" />%s' % (i, " " * 1200) for i in range(400)]
+    conf = _write(t, "web.config", "\n".join(lines) + "\n")
+    empty = _write(t, "empty.txt", "")
+    cache, work = os.path.join(t.tmp, "cache"), os.path.join(t.tmp, "work")
+    os.mkdir(work)
+    env = {"DREDGE_CACHE_DIR": cache}
+    t.exit(t.dredge("rules", "match", empty, env=env, cwd=work), 0, "match an empty file")
+    base = sorted(os.listdir(cache))
+    p = t.dredge("rules", "match", conf, env=env, cwd=work)
+    t.exit(p, 0, "match 400 settings")
+    t.eq(p.stdout, "", "no finding: the values are not secrets")
+    added = sorted(set(os.listdir(cache)) - set(base))
+    t.eq(len(added), 1, "one sieve database added to the cache")
+    t.ok(added[0].startswith("hs-") and added[0].endswith(".db"), "a database file")
+    t.eq(os.listdir(work), [], "nothing written where the command ran")
