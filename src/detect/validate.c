@@ -214,6 +214,8 @@ bool secret_is_reference(const char *v, size_t len)
 
 /* Words that mark a documentation value. Short values are also matched
  * after undoing common digit/symbol substitutions (p@ssw0rd). */
+#define PLACEHOLDER_SHORT 4 /* letters: a word this short must stand apart */
+
 static const char *const long_words[] = {
     "example",
     "xxxx",
@@ -309,6 +311,46 @@ static bool step1(unsigned char a, unsigned char b)
 	return false;
 }
 
+/* Whether the k letters at v[i] are written as a word: all lower case,
+ * all upper case or capitalised, and set apart from the letters around
+ * them on one side at least (the value's edge, a character that is neither
+ * a letter nor a digit) or, capitalised, on both sides by camel case. */
+static bool stands_apart(const char *v, size_t len, size_t i, size_t k)
+{
+	size_t upper = 0;
+	bool cap, edge_before, edge_after;
+
+	for (size_t j = i; j < i + k; j++)
+		upper += isupper((unsigned char)v[j]) != 0;
+	cap = upper == 1 && isupper((unsigned char)v[i]);
+	if (upper != 0 && upper != k && !cap)
+		return false;
+	edge_before = i == 0 || !isalnum((unsigned char)v[i - 1]);
+	edge_after = i + k == len || !isalnum((unsigned char)v[i + k]);
+	if (edge_before || edge_after)
+		return true;
+	return cap && !isupper((unsigned char)v[i - 1]) && !islower((unsigned char)v[i + k]);
+}
+
+/* Whether low (v in lower case) holds word. A word of PLACEHOLDER_SHORT
+ * letters or fewer ("your", "here") counts only where it stands apart: a
+ * random token of 40 letters and digits holds one of them by chance once in
+ * a few thousand tokens. */
+static bool holds_word(const char *v, const char *low, size_t len, const char *word)
+{
+	size_t k = strlen(word);
+	bool letters = k <= PLACEHOLDER_SHORT;
+
+	for (size_t j = 0; j < k && letters; j++)
+		letters = isalpha((unsigned char)word[j]);
+	if (!letters)
+		return strstr(low, word) != NULL;
+	for (const char *p = low; (p = strstr(p, word)); p++)
+		if (stands_apart(v, len, (size_t)(p - low), k))
+			return true;
+	return false;
+}
+
 static bool placeholder_check(const char *v, size_t len, bool short_list)
 {
 	char low[VALUE_MAX + 1], leet[VALUE_MAX + 1];
@@ -351,7 +393,7 @@ static bool placeholder_check(const char *v, size_t len, bool short_list)
 	if ((v[0] == '<' && v[len - 1] == '>') || (v[0] == '[' && v[len - 1] == ']'))
 		return true;
 	for (size_t i = 0; i < sizeof(long_words) / sizeof(long_words[0]); i++)
-		if (strstr(low, long_words[i]))
+		if (holds_word(v, low, len, long_words[i]))
 			return true;
 	if (short_list && len <= 24) {
 		for (size_t i = 0; i < sizeof(short_words) / sizeof(short_words[0]); i++)

@@ -92,6 +92,63 @@ TEST(validate, github_token_checksum)
 	CHECK_REJECT("github-token", "gha_Ky9Pf34qY6Nb3wWD25RQ4F5ZR3qa7y3gm1IL", NULL);
 }
 
+/* A GitHub token: prefix, then body as its random part (30 characters)
+ * followed by the checksum of it. */
+static void make_github_token(char out[41], const char *prefix, const char *body)
+{
+	memcpy(out, prefix, 4);
+	memcpy(out + 4, body, 30);
+	secret_base62_crc(out + 34, secret_crc32(body, 30));
+	out[40] = '\0';
+}
+
+TEST(validate, words_inside_random_tokens)
+{
+	static const char alphabet[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	/* a placeholder word that is only a few random letters of the token */
+	static const char *const random_parts[] = {
+	    "Qm7HeRe2kP9vLx4Tz8Nw3Yb6Jc1Rf5", "k3YoUr9Vb2Mx7Lq4Wz8Tn1Pc6Hd5Gs",
+	    "Zx8Rt3fake9Lp2Vn6Bq4Wm7Kc1Hj5D", "Ab3Xd9Kq2Lm7Vp4Rt8Wn1Zc6HyourQ",
+	    "Lp2HERE9Vn6Bq4Wm7Kc1Hj5DQm7k3Y", "u2xXxxR9Lp2Vn6Bq4Wm7Kc1Hj5DQm7",
+	};
+	/* words that stand apart (an edge, a separator, camel case): placeholders */
+	static const char *const words[] = {
+	    "your_token_here_0123Lp2Vn6Bq4W",
+	    "Rt3Lp2Vn6Bq4Wm7Kc1Hj5D_x9_here",
+	    "MyFakeToken9Lp2Vn6Bq4Wm7Kc1Hj5",
+	    "YOUR9Lp2Vn6Bq4Wm7Kc1Hj5DQm7k3Y",
+	};
+	char tok[41];
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	size_t demoted = 0, n = 200000;
+
+	for (size_t i = 0; i < sizeof(random_parts) / sizeof(random_parts[0]); i++) {
+		make_github_token(tok, "ghp_", random_parts[i]);
+		CHECK_OK("github-token", tok, NULL);
+	}
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		make_github_token(tok, "ghp_", words[i]);
+		CHECK_WEAK("github-token", tok, NULL, SEV_INFO, ST_EXAMPLE);
+	}
+	/* Random tokens with valid checksums: some hold one of the words by
+	 * chance. When a word anywhere was enough, 29 of these 200,000 were
+	 * taken for placeholders; now 2 are (camel case, "rYourG"). */
+	for (size_t i = 0; i < n; i++) {
+		char body[30];
+
+		for (size_t k = 0; k < 30; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			body[k] = alphabet[x % 62];
+		}
+		make_github_token(tok, "ghp_", body);
+		demoted += run("github-token", tok, NULL).result != VALIDATION_OK;
+	}
+	CHECK(demoted <= n / 50000);
+}
+
 TEST(validate, npm_token_checksum)
 {
 	CHECK_OK("npm-token", "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", NULL);
