@@ -620,14 +620,11 @@ static bool tld_public(struct netioc *x, const char *tld, size_t n)
 {
 	struct tld_slot *slot;
 	char key[TLD_KEY] = {0};
-	uint32_t h = 2166136261u;
 
 	if (n >= TLD_KEY)
 		return psl_is_public_suffix2(x->psl, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)tld[i]) * 16777619u;
 	memcpy(key, tld, n);
-	slot = &x->tld[h % TLD_SLOTS];
+	slot = &x->tld[str_hash(STR_HASH_SEED, tld, n) % TLD_SLOTS];
 	if (memcmp(slot->name, key, TLD_KEY)) {
 		slot->is_public =
 		    psl_is_public_suffix2(x->psl, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
@@ -642,13 +639,10 @@ static const char *reg_domain(struct netioc *x, const char *host, size_t n)
 {
 	struct reg_slot *slot;
 	const char *reg;
-	uint32_t h = 2166136261u;
 
 	if (n >= REG_KEY)
 		return psl_registrable_domain(x->psl, host);
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)host[i]) * 16777619u;
-	slot = &x->reg[h % REG_SLOTS];
+	slot = &x->reg[str_hash(STR_HASH_SEED, host, n) % REG_SLOTS];
 	if (memcmp(slot->host, host, n + 1)) {
 		reg = psl_registrable_domain(x->psl, host);
 		slot->off = reg ? (short)(reg - host) : -1;

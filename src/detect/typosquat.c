@@ -108,12 +108,8 @@ static const char *const affixes_suffix[] = {"docker", "dockerhub", "latest",
 
 static uint32_t hash_bytes(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = (uint32_t)str_hash(STR_HASH_SEED, s, len);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
 	return h ? h : 1;
 }
 
